@@ -1,0 +1,72 @@
+"""Who may see and do what: the one place where visibility is decided.
+
+Every queryset's ``for_user(user)`` ends here (``scope_queryset``); views, the API,
+exports, feeds, e-mails and tasks all go through it. See DESIGN.md §3 / README.
+"""
+
+from django.db.models import QuerySet
+
+from clients.models import CLIENT_ROLES, STAFF_ROLES, Role
+
+SHARED = "shared"
+
+
+def is_client_user(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role in CLIENT_ROLES)
+
+
+def is_staff_user(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role in STAFF_ROLES)
+
+
+def scope_queryset(queryset: QuerySet, user, *, client_path: str, visibility_field: str | None = None) -> QuerySet:
+    """Restrict ``queryset`` to what ``user`` may see.
+
+    ``client_path`` is the lookup path from the model to its Client ("" for Client
+    itself); ``visibility_field`` names an internal/shared field that client users
+    see only when shared.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return queryset.none()
+    if user.role in STAFF_ROLES:
+        return queryset
+    if user.role not in CLIENT_ROLES or user.client_id is None:
+        return queryset.none()
+    if client_path:
+        queryset = queryset.filter(**{f"{client_path}_id": user.client_id, f"{client_path}__active": True})
+    else:
+        queryset = queryset.filter(pk=user.client_id, active=True)
+    if visibility_field:
+        queryset = queryset.filter(**{visibility_field: SHARED})
+    return queryset
+
+
+def can_create_project(user) -> bool:
+    return is_staff_user(user) and user.role in (Role.PROJECT_MANAGER, Role.ADMIN)
+
+
+def can_edit_project(user, project) -> bool:
+    """Admins edit every project; a PM edits the projects they manage."""
+    if not is_staff_user(user):
+        return False
+    return user.role == Role.ADMIN or (user.role == Role.PROJECT_MANAGER and project.manager_id == user.pk)
+
+
+def can_see_internal(user) -> bool:
+    """Internal records, internal cost and margin are for CMO staff only."""
+    return is_staff_user(user)
+
+
+def can_sign_for_client(user, project) -> bool:
+    """Client approvers sign change requests and re-baselines of their own client's projects."""
+    return (
+        is_client_user(user) and user.role == Role.CLIENT_APPROVER and project.client_id == user.client_id
+    )
+
+
+def can_view_portfolio(user) -> bool:
+    return is_staff_user(user)
+
+
+def can_manage_users(user) -> bool:
+    return is_staff_user(user) and user.role == Role.ADMIN

@@ -1,0 +1,50 @@
+from django.contrib.auth import password_validation
+from rest_framework import serializers
+
+from clients.models import Client, Role, User
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Client
+        fields = ["id", "name", "slug", "active"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    client = serializers.PrimaryKeyRelatedField(
+        queryset=Client.objects.all(), required=False, allow_null=True, help_text="Required for client roles."
+    )
+    role = serializers.ChoiceField(choices=Role.choices)
+    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "full_name", "role", "client", "is_active", "password"]
+        read_only_fields = ["id", "is_active"]
+
+    def validate(self, attrs):
+        password = attrs.get("password")
+        if password:
+            try:
+                password_validation.validate_password(password, User(username=attrs.get("username", "")))
+            except Exception as error:  # django ValidationError -> field map
+                raise serializers.ValidationError({"password": list(getattr(error, "messages", [str(error)]))}) from error
+        return attrs
+
+
+class MeSerializer(serializers.ModelSerializer):
+    client = ClientSerializer(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "full_name", "role", "client"]
+        read_only_fields = fields
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()

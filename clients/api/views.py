@@ -1,0 +1,86 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clients import access, services
+from clients.api.serializers import (
+    ClientSerializer,
+    MeSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+    UserSerializer,
+)
+from clients.models import Client, User
+from cmo_portal.api_base import ScopedQuerysetMixin, ScopedReadOnlyViewSet
+
+
+class IsUserAdmin(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return access.can_manage_users(request.user)
+
+
+class ClientViewSet(ScopedReadOnlyViewSet):
+    """Clients in the caller's scope: a client user sees only their own."""
+
+    queryset = Client.objects.all()
+    serializer_class = ClientSerializer
+    filterset_fields = ["active", "slug"]
+
+
+class UserViewSet(
+    ScopedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Portal users (administrators only); ``me/`` for anyone logged in."""
+
+    queryset = User.objects.select_related("client")
+    serializer_class = UserSerializer
+    permission_classes = [IsUserAdmin]
+    filterset_fields = ["role", "client"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.user_create(
+            actor=self.request.user,
+            username=data["username"],
+            password=data.get("password"),
+            role=data["role"],
+            client=data.get("client"),
+            email=data.get("email", ""),
+            full_name=data.get("full_name", ""),
+        )
+
+    @extend_schema(responses=MeSerializer)
+    @action(detail=False, methods=["get"], permission_classes=[permissions.IsAuthenticated])
+    def me(self, request):
+        return Response(MeSerializer(request.user).data)
+
+
+class TokenView(APIView):
+    """Exchange username and password for an API token (``Authorization: Token <t>``)."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes: list = []
+
+    @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request=request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise ValidationError({"non_field_errors": ["Unable to log in with the username and password given."]})
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key}, status=status.HTTP_200_OK)

@@ -1,0 +1,122 @@
+"""Tenants (biopharma clients), users with one role, and PM certifications."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    CLIENT_VIEWER = "client_viewer", "Client viewer"
+    CLIENT_APPROVER = "client_approver", "Client approver"
+    PROJECT_MANAGER = "project_manager", "Project manager"
+    LEADERSHIP = "leadership", "Leadership"
+    ADMIN = "admin", "Administrator"
+
+
+CLIENT_ROLES = frozenset({Role.CLIENT_VIEWER, Role.CLIENT_APPROVER})
+STAFF_ROLES = frozenset({Role.PROJECT_MANAGER, Role.LEADERSHIP, Role.ADMIN})
+
+
+class ClientQuerySet(models.QuerySet):
+    def for_user(self, user):
+        from clients.access import scope_queryset
+
+        return scope_queryset(self, user, client_path="")
+
+
+class Client(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    active = models.BooleanField(default=True)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Admins see every user; anyone else sees only themselves."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.role == Role.ADMIN:
+            return self
+        return self.filter(pk=user.pk)
+
+
+class PortalUserManager(UserManager.from_queryset(UserQuerySet)):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A portal user. Client roles belong to exactly one client; staff roles to none."""
+
+    full_name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.CLIENT_VIEWER)
+    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+
+    objects = PortalUserManager()
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                name="user_client_matches_role",
+                condition=(
+                    Q(role__in=[r.value for r in CLIENT_ROLES], client__isnull=False)
+                    | Q(role__in=[r.value for r in STAFF_ROLES], client__isnull=True)
+                ),
+                violation_error_message="Client users need a client; CMO staff must not have one.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+    @property
+    def is_client_user(self) -> bool:
+        return self.role in CLIENT_ROLES
+
+    @property
+    def is_cmo_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+class CertificationKind(models.TextChoices):
+    PMP = "pmp", "PMP"
+    PRINCE2 = "prince2", "PRINCE2"
+    CAPM = "capm", "CAPM"
+    INTERNAL = "internal", "Internal PM training"
+
+
+class PMCertification(models.Model):
+    """Evidence that a PM is trained; a PM without a current one is an "accidental PM"."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="certifications")
+    kind = models.CharField(max_length=20, choices=CertificationKind.choices)
+    issued = models.DateField()
+    expires = models.DateField(null=True, blank=True, help_text="Empty for certificates that do not expire.")
+
+    class Meta:
+        ordering = ["user", "-issued"]
+        constraints = [
+            models.CheckConstraint(
+                name="certification_expires_after_issue",
+                condition=Q(expires__isnull=True) | Q(expires__gt=models.F("issued")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.user})"

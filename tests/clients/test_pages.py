@@ -1,0 +1,44 @@
+from django.urls import reverse
+
+from tests.clients.factories import PASSWORD
+
+
+def test_login_lands_client_users_on_their_dashboard(world, client):
+    response = client.post(reverse("login"), {"username": "viewer_a", "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("dashboard")
+    assert world.project_a.code in response.content.decode()
+
+
+def test_login_lands_staff_on_the_project_list(world, client):
+    response = client.post(reverse("login"), {"username": "pm", "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("project-list")
+    body = response.content.decode()
+    assert world.project_a.code in body and world.project_b.code in body
+
+
+def test_wrong_password_shows_a_form_error(world, client):
+    response = client.post(reverse("login"), {"username": "viewer_a", "password": "wrong"})
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()
+
+
+def test_logout_ends_the_session(world, client):
+    client.force_login(world.viewer_a)
+    client.post(reverse("logout"))
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_password_change(world, client):
+    client.force_login(world.viewer_a)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "Brand-new-pass-77", "new_password2": "Brand-new-pass-77"},
+    )
+    assert response.status_code == 302
+    world.viewer_a.refresh_from_db()
+    assert world.viewer_a.check_password("Brand-new-pass-77")
+
+
+def test_staff_get_404_on_the_client_dashboard(world, client):
+    client.force_login(world.pm)
+    assert client.get(reverse("dashboard")).status_code == 404

@@ -1,0 +1,103 @@
+"""Shared fixtures: two tenants (A and B), a user of every role, their projects."""
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from clients.models import Client, Role, User
+from projects.models import Project
+from tests.clients.factories import ClientFactory, ClientUserFactory, UserFactory
+from tests.projects.factories import ProjectFactory
+
+
+@dataclass
+class World:
+    client_a: Client
+    client_b: Client
+    viewer_a: User
+    approver_a: User
+    viewer_b: User
+    approver_b: User
+    pm: User
+    other_pm: User
+    leadership: User
+    admin: User
+    project_a: Project
+    project_b: Project
+
+
+@pytest.fixture
+def world(db) -> World:
+    client_a = ClientFactory(name="Aurora Test Bio", slug="aurora-test")
+    client_b = ClientFactory(name="Borealis Secret Pharma", slug="borealis-secret")
+    pm = UserFactory(username="pm", role=Role.PROJECT_MANAGER)
+    other_pm = UserFactory(username="pm2", role=Role.PROJECT_MANAGER)
+    return World(
+        client_a=client_a,
+        client_b=client_b,
+        viewer_a=ClientUserFactory(username="viewer_a", client=client_a, role=Role.CLIENT_VIEWER),
+        approver_a=ClientUserFactory(username="approver_a", client=client_a, role=Role.CLIENT_APPROVER),
+        viewer_b=ClientUserFactory(username="viewer_b", client=client_b, role=Role.CLIENT_VIEWER),
+        approver_b=ClientUserFactory(username="approver_b", client=client_b, role=Role.CLIENT_APPROVER),
+        pm=pm,
+        other_pm=other_pm,
+        leadership=UserFactory(username="lead", role=Role.LEADERSHIP),
+        admin=UserFactory(username="root", role=Role.ADMIN, is_staff=True, is_superuser=True),
+        project_a=ProjectFactory(client=client_a, manager=pm, code="AAA-OPEN-01", name="Aurora visible project"),
+        project_b=ProjectFactory(client=client_b, manager=pm, code="BBB-SECRET-01", name="Borealis hidden project"),
+    )
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def api_as(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real Celery worker (separate process) on the configured broker and the test database."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+    from django.db import connection
+
+    from cmo_portal.celery import app
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "cmo_portal.settings.test",
+        "CELERY_QUEUE": queue,
+        "CMO_TEST_DATABASE_NAME": connection.settings_dict["NAME"],
+    }
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "cmo_portal", "worker", "-Q", queue, "--pool=solo",
+             "--loglevel=INFO", "--without-mingle", "--without-gossip", "--hostname", f"test-{queue}@%h"],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "ready." not in log_path.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Celery worker did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(queue)

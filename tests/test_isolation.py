@@ -1,0 +1,138 @@
+"""Tenant isolation over every URL the portal serves.
+
+Every named URL must be listed below, as public, as a page or as an API route
+with how to fill its arguments. Adding a URL without adding it here fails
+``test_every_url_is_covered``: isolation is checked by construction, not by memory.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import World, api_as
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str  # "page" | "api"
+    kwargs: Callable[[World], dict] | None = None  # object routes: kwargs pointing at client B's data
+    list_of_b: bool = True  # a list/collection that must not show client B's data
+    staff_only: bool = False  # client users get 404 (pages) / 403-404 (API) even for their own data
+    query: str = ""
+
+
+PUBLIC = {"login", "healthz", "readyz", "api:token", "api:schema", "api:docs", "api:redoc"}
+
+# URLs that are not tenant data: served to any logged-in user, same for everyone.
+NEUTRAL = {"logout", "password_change", "password_change_done", "api:api-root", "api:user-me"}
+
+ROUTES: dict[str, Route] = {
+    "home": Route("page"),
+    "dashboard": Route("page"),
+    "project-list": Route("page"),
+    "project-detail": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "api:project-list": Route("api"),
+    "api:project-detail": Route("api", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "api:client-list": Route("api"),
+    "api:client-detail": Route("api", kwargs=lambda w: {"pk": w.client_b.pk}),
+    "api:user-list": Route("api", staff_only=True),
+    "api:user-detail": Route("api", kwargs=lambda w: {"pk": w.viewer_b.pk}, staff_only=True),
+}
+
+
+def _walk(patterns, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # Django's admin: staff-only by its own login (tested below)
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names |= _walk(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(f"{namespace}{entry.name}")
+    return names
+
+
+def all_url_names() -> set[str]:
+    return _walk(get_resolver().url_patterns)
+
+
+def test_every_url_is_covered():
+    missing = all_url_names() - PUBLIC - NEUTRAL - set(ROUTES)
+    assert not missing, f"Add these URLs to tests/test_isolation.py: {sorted(missing)}"
+
+
+def _url(name: str, world: World, route: Route) -> str:
+    kwargs = route.kwargs(world) if route.kwargs else {}
+    return reverse(name, kwargs=kwargs) + route.query
+
+
+def _secrets(world: World) -> list[str]:
+    return [world.project_b.code, world.project_b.name, world.client_b.name, world.viewer_b.username]
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_anonymous_is_sent_to_login_or_gets_401(name, world, client):
+    route = ROUTES[name]
+    url = _url(name, world, route)
+    if route.kind == "page":
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        response = client.get(url)
+        assert response.status_code == 401
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_client_a_never_sees_client_b(name, world, client):
+    route = ROUTES[name]
+    url = _url(name, world, route)
+    if route.kind == "page":
+        client.force_login(world.approver_a)
+        response = client.get(url, follow=True)
+    else:
+        response = api_as(world.approver_a).get(url)
+    if route.staff_only:
+        assert response.status_code in (403, 404)
+    elif route.kwargs is not None:
+        assert response.status_code == 404, f"{url} answered {response.status_code}"
+    else:
+        assert response.status_code == 200
+    body = response.content.decode()
+    for secret in _secrets(world):
+        assert secret not in body, f"{url} leaks {secret!r}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.kwargs is not None))
+def test_staff_see_every_client(name, world, client):
+    route = ROUTES[name]
+    url = _url(name, world, route)
+    if route.kind == "page":
+        client.force_login(world.leadership)
+        assert client.get(url).status_code == 200
+    else:
+        assert api_as(world.admin).get(url).status_code == 200
+
+
+def test_client_a_sees_own_project_in_lists(world, client):
+    client.force_login(world.viewer_a)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert world.project_a.code in page
+    api_list = api_as(world.viewer_a).get(reverse("api:project-list")).json()
+    assert [p["code"] for p in api_list["results"]] == [world.project_a.code]
+
+
+def test_client_user_cannot_reach_admin(world, client):
+    client.force_login(world.viewer_a)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_inactive_client_sees_nothing(world, client):
+    world.client_a.active = False
+    world.client_a.save()
+    assert api_as(world.viewer_a).get(reverse("api:project-list")).json()["count"] == 0
