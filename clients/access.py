@@ -59,9 +59,7 @@ def can_see_internal(user) -> bool:
 
 def can_sign_for_client(user, project) -> bool:
     """Client approvers sign change requests and re-baselines of their own client's projects."""
-    return (
-        is_client_user(user) and user.role == Role.CLIENT_APPROVER and project.client_id == user.client_id
-    )
+    return is_client_user(user) and user.role == Role.CLIENT_APPROVER and project.client_id == user.client_id
 
 
 def can_view_portfolio(user) -> bool:

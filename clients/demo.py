@@ -9,7 +9,7 @@ from django.utils import timezone
 from clients.models import Client, Role, User
 from projects.models import Project, ProjectStatus, ServiceType
 
-DEMO_PASSWORD = "portal-demo-2026"
+DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 -- demo data, printed by seed_demo on purpose
 
 CLIENTS = [
     ("Aurora Biologics", "aurora"),
@@ -26,12 +26,78 @@ STAFF = [
 
 # code, client slug, name, product, service type, manager, status, start offset (days), length (days), budget
 PROJECTS = [
-    ("AUR-TT-01", "aurora", "mAb tech transfer to Site B", "AUR-114 (mAb)", ServiceType.TECH_TRANSFER, "pm.alice", ProjectStatus.ACTIVE, -120, 300, "2400000"),
-    ("AUR-CS-02", "aurora", "Phase II clinical supply", "AUR-114 (mAb)", ServiceType.CLINICAL_SUPPLY, "pm.alice", ProjectStatus.ACTIVE, -60, 240, "1150000"),
-    ("BOR-PD-01", "borealis", "Upstream process development", "BT-207 (enzyme)", ServiceType.PROCESS_DEVELOPMENT, "pm.bruno", ProjectStatus.ACTIVE, -90, 210, "980000"),
-    ("BOR-FF-02", "borealis", "Fill-finish of lyophilised vials", "BT-207 (enzyme)", ServiceType.FILL_FINISH, "pm.bruno", ProjectStatus.PLANNED, 20, 150, "640000"),
-    ("CAS-CM-01", "cascade", "Commercial supply 2027", "CV-3 (vaccine)", ServiceType.COMMERCIAL_SUPPLY, "pm.alice", ProjectStatus.ACTIVE, -200, 420, "5200000"),
-    ("CAS-AN-02", "cascade", "Stability and release testing", "CV-3 (vaccine)", ServiceType.ANALYTICAL, "pm.bruno", ProjectStatus.ACTIVE, -30, 180, "310000"),
+    (
+        "AUR-TT-01",
+        "aurora",
+        "mAb tech transfer to Site B",
+        "AUR-114 (mAb)",
+        ServiceType.TECH_TRANSFER,
+        "pm.alice",
+        ProjectStatus.ACTIVE,
+        -120,
+        300,
+        "2400000",
+    ),
+    (
+        "AUR-CS-02",
+        "aurora",
+        "Phase II clinical supply",
+        "AUR-114 (mAb)",
+        ServiceType.CLINICAL_SUPPLY,
+        "pm.alice",
+        ProjectStatus.ACTIVE,
+        -60,
+        240,
+        "1150000",
+    ),
+    (
+        "BOR-PD-01",
+        "borealis",
+        "Upstream process development",
+        "BT-207 (enzyme)",
+        ServiceType.PROCESS_DEVELOPMENT,
+        "pm.bruno",
+        ProjectStatus.ACTIVE,
+        -90,
+        210,
+        "980000",
+    ),
+    (
+        "BOR-FF-02",
+        "borealis",
+        "Fill-finish of lyophilised vials",
+        "BT-207 (enzyme)",
+        ServiceType.FILL_FINISH,
+        "pm.bruno",
+        ProjectStatus.PLANNED,
+        20,
+        150,
+        "640000",
+    ),
+    (
+        "CAS-CM-01",
+        "cascade",
+        "Commercial supply 2027",
+        "CV-3 (vaccine)",
+        ServiceType.COMMERCIAL_SUPPLY,
+        "pm.alice",
+        ProjectStatus.ACTIVE,
+        -200,
+        420,
+        "5200000",
+    ),
+    (
+        "CAS-AN-02",
+        "cascade",
+        "Stability and release testing",
+        "CV-3 (vaccine)",
+        ServiceType.ANALYTICAL,
+        "pm.bruno",
+        ProjectStatus.ACTIVE,
+        -30,
+        180,
+        "310000",
+    ),
 ]
 
 
@@ -71,7 +137,10 @@ def seed_demo(*, password: str = DEMO_PASSWORD, today: dt.date | None = None) ->
         users[username] = _upsert_user(username, full_name, role, None, password)
         logins.append(DemoLogin(username, role, None))
     for name, slug in CLIENTS:
-        for suffix, role, person in (("viewer", Role.CLIENT_VIEWER, "Viewer"), ("approver", Role.CLIENT_APPROVER, "Approver")):
+        for suffix, role, person in (
+            ("viewer", Role.CLIENT_VIEWER, "Viewer"),
+            ("approver", Role.CLIENT_APPROVER, "Approver"),
+        ):
             username = f"{slug}.{suffix}"
             _upsert_user(username, f"{name.split()[0]} {person}", role, clients[slug], password)
             logins.append(DemoLogin(username, role, name))

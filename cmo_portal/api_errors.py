@@ -11,7 +11,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 def _django_validation_detail(error: DjangoValidationError) -> dict[str, list[str]]:
     if hasattr(error, "error_dict"):
-        return {field or "non_field_errors": [str(m) for e in errs for m in e.messages] for field, errs in error.error_dict.items()}
+        return {
+            field or "non_field_errors": [str(m) for e in errs for m in e.messages]
+            for field, errs in error.error_dict.items()
+        }
     return {"non_field_errors": list(error.messages)}
 
 

@@ -6,6 +6,7 @@ needs only Python. The server outlives the process (``cleanup_mode=None``),
 which suits ``make run``; ``make stop-db`` stops it.
 """
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,9 @@ def database_settings(data_dir: Path, name: str = "cmo_portal") -> dict[str, Any
 
 
 def _ensure_database(server: Any, name: str) -> None:
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise ValueError(f"Invalid database name: {name!r}")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")  # noqa: S608 -- name checked above
     if "1 row" not in exists:
         server.psql(f'CREATE DATABASE "{name}";')
 

@@ -81,9 +81,7 @@ class Project(models.Model):
     currency = models.CharField(max_length=3, default="EUR", help_text="ISO 4217 code.")
     tradeoff_time = models.CharField(max_length=10, choices=TradeoffLevel.choices, default=TradeoffLevel.OPTIMIZE)
     tradeoff_scope = models.CharField(max_length=10, choices=TradeoffLevel.choices, default=TradeoffLevel.ACCEPT)
-    tradeoff_quality = models.CharField(
-        max_length=10, choices=TradeoffLevel.choices, default=TradeoffLevel.CONSTRAIN
-    )
+    tradeoff_quality = models.CharField(max_length=10, choices=TradeoffLevel.choices, default=TradeoffLevel.CONSTRAIN)
     tradeoff_cost = models.CharField(max_length=10, choices=TradeoffLevel.choices, default=TradeoffLevel.OPTIMIZE)
     scores_stale = models.BooleanField(default=True, help_text="Set when inputs changed and no recompute ran yet.")
     version = models.PositiveIntegerField(default=1)
@@ -95,7 +93,9 @@ class Project(models.Model):
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(name="project_target_after_start", condition=Q(target_date__gte=models.F("start_date"))),
+            models.CheckConstraint(
+                name="project_target_after_start", condition=Q(target_date__gte=models.F("start_date"))
+            ),
             models.CheckConstraint(name="project_budget_not_negative", condition=Q(budget__gte=0)),
         ]
 

@@ -82,9 +82,25 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     }
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "cmo_portal", "worker", "-Q", queue, "--pool=solo",
-             "--loglevel=INFO", "--without-mingle", "--without-gossip", "--hostname", f"test-{queue}@%h"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "cmo_portal",
+                "worker",
+                "-Q",
+                queue,
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-mingle",
+                "--without-gossip",
+                "--hostname",
+                f"test-{queue}@%h",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 60

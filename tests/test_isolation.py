@@ -6,7 +6,7 @@ with how to fill its arguments. Adding a URL without adding it here fails
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse

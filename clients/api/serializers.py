@@ -28,7 +28,9 @@ class UserSerializer(serializers.ModelSerializer):
             try:
                 password_validation.validate_password(password, User(username=attrs.get("username", "")))
             except Exception as error:  # django ValidationError -> field map
-                raise serializers.ValidationError({"password": list(getattr(error, "messages", [str(error)]))}) from error
+                raise serializers.ValidationError(
+                    {"password": list(getattr(error, "messages", [str(error)]))}
+                ) from error
         return attrs
 
 

@@ -32,6 +32,4 @@ class ProjectViewSet(ScopedModelViewSet):
 
     def perform_update(self, serializer):
         changes = {k: v for k, v in serializer.validated_data.items() if k != "client"}
-        serializer.instance = services.project_update(
-            actor=self.request.user, project=serializer.instance, **changes
-        )
+        serializer.instance = services.project_update(actor=self.request.user, project=serializer.instance, **changes)

@@ -22,7 +22,12 @@ def test_staff_user_with_a_client_is_refused_by_the_database():
 def test_admin_creates_a_client_user_through_the_api(world):
     response = api_as(world.admin).post(
         reverse("api:user-list"),
-        {"username": "new.viewer", "role": "client_viewer", "client": world.client_a.pk, "password": "A-strong-pass-42"},
+        {
+            "username": "new.viewer",
+            "role": "client_viewer",
+            "client": world.client_a.pk,
+            "password": "A-strong-pass-42",
+        },
         format="json",
     )
     assert response.status_code == 201, response.content

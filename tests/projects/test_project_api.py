@@ -9,8 +9,15 @@ from tests.projects.factories import ProjectFactory
 def test_pm_creates_a_project_and_becomes_its_manager(world):
     response = api_as(world.pm).post(
         reverse("api:project-list"),
-        {"client": world.client_a.pk, "code": "AAA-NEW-02", "name": "New", "service_type": "analytical",
-         "start_date": "2026-02-01", "target_date": "2026-09-01", "budget": "250000.00"},
+        {
+            "client": world.client_a.pk,
+            "code": "AAA-NEW-02",
+            "name": "New",
+            "service_type": "analytical",
+            "start_date": "2026-02-01",
+            "target_date": "2026-09-01",
+            "budget": "250000.00",
+        },
         format="json",
     )
     assert response.status_code == 201, response.content
@@ -22,8 +29,15 @@ def test_pm_creates_a_project_and_becomes_its_manager(world):
     [({"target_date": "2026-02-01"}, "target_date"), ({"budget": "-5"}, "budget"), ({"client": 999999}, "client")],
 )
 def test_bad_project_is_refused_with_a_field_map(world, changes, field):
-    payload = {"client": world.client_a.pk, "code": "AAA-BAD-01", "name": "Bad", "service_type": "analytical",
-               "start_date": "2026-09-01", "target_date": "2026-12-01", "budget": "100.00"} | changes
+    payload = {
+        "client": world.client_a.pk,
+        "code": "AAA-BAD-01",
+        "name": "Bad",
+        "service_type": "analytical",
+        "start_date": "2026-09-01",
+        "target_date": "2026-12-01",
+        "budget": "100.00",
+    } | changes
     response = api_as(world.pm).post(reverse("api:project-list"), payload, format="json")
     assert response.status_code == 400
     assert field in response.json()

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             logins = seed_demo(password=password)
         width = max(len(login.username) for login in logins)
-        self.stdout.write("Demo logins (password for all: %s)" % password)
+        self.stdout.write(f"Demo logins (password for all: {password})")
         self.stdout.write(f"  {'username':<{width}}  {'role':<17} client")
         for login in logins:
             self.stdout.write(f"  {login.username:<{width}}  {login.role:<17} {login.client or '(CMO staff)'}")
