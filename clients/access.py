@@ -4,7 +4,7 @@ Every queryset's ``for_user(user)`` ends here (``scope_queryset``); views, the A
 exports, feeds, e-mails and tasks all go through it. See DESIGN.md §3 / README.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from clients.models import CLIENT_ROLES, STAFF_ROLES, Role
 
@@ -19,18 +19,28 @@ def is_staff_user(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.role in STAFF_ROLES)
 
 
-def scope_queryset(queryset: QuerySet, user, *, client_path: str, visibility_field: str | None = None) -> QuerySet:
+def scope_queryset(
+    queryset: QuerySet,
+    user,
+    *,
+    client_path: str,
+    visibility_field: str | None = None,
+    client_condition: Q | None = None,
+    staff_only: bool = False,
+) -> QuerySet:
     """Restrict ``queryset`` to what ``user`` may see.
 
     ``client_path`` is the lookup path from the model to its Client ("" for Client
     itself); ``visibility_field`` names an internal/shared field that client users
-    see only when shared.
+    see only when shared; ``client_condition`` is any further filter for client
+    users (e.g. client-visible milestones); ``staff_only`` hides the model from
+    client users entirely (templates, internal cost).
     """
     if not (user.is_authenticated and user.is_active):
         return queryset.none()
     if user.role in STAFF_ROLES:
         return queryset
-    if user.role not in CLIENT_ROLES or user.client_id is None:
+    if staff_only or user.role not in CLIENT_ROLES or user.client_id is None:
         return queryset.none()
     if client_path:
         queryset = queryset.filter(**{f"{client_path}_id": user.client_id, f"{client_path}__active": True})
@@ -38,6 +48,8 @@ def scope_queryset(queryset: QuerySet, user, *, client_path: str, visibility_fie
         queryset = queryset.filter(pk=user.client_id, active=True)
     if visibility_field:
         queryset = queryset.filter(**{visibility_field: SHARED})
+    if client_condition is not None:
+        queryset = queryset.filter(client_condition)
     return queryset
 
 

@@ -32,3 +32,45 @@ class RolePermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return bool(self.write_check(request.user))
+
+
+def etag_for(instance) -> str:
+    return f'"{instance.version}"'
+
+
+class VersionedUpdateMixin:
+    """Optimistic locking over HTTP: GET returns an ``ETag``; PATCH/PUT need a matching ``If-Match``.
+
+    Missing ``If-Match`` → 428; stale → 412 (the record changed since it was read).
+    """
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = etag_for(self.get_object())
+        return response
+
+    def expected_version(self) -> int:
+        return int(self.request.headers["If-Match"].strip().strip('W/"').strip('"'))
+
+    def update(self, request, *args, **kwargs):
+        from rest_framework import status
+        from rest_framework.response import Response
+
+        instance = self.get_object()  # 404 outside scope, 403 without the right to edit
+        header = request.headers.get("If-Match")
+        if not header:
+            return Response(
+                {"non_field_errors": ["Send If-Match with the ETag from a GET of this record."]},
+                status=status.HTTP_428_PRECONDITION_REQUIRED,
+            )
+        if header.strip() != etag_for(instance):
+            return Response(
+                {
+                    "non_field_errors": ["The record was changed by someone else since you read it. GET it again."],
+                    "current_version": instance.version,
+                },
+                status=status.HTTP_412_PRECONDITION_FAILED,
+            )
+        response = super().update(request, *args, **kwargs)
+        response["ETag"] = etag_for(self.get_object())
+        return response

@@ -19,6 +19,13 @@ def _django_validation_detail(error: DjangoValidationError) -> dict[str, list[st
 
 
 def exception_handler(exc, context):
+    from projects.services import StaleVersion
+
+    if isinstance(exc, StaleVersion):
+        return Response(
+            {"non_field_errors": [str(exc)], "current_version": exc.current.version},
+            status=status.HTTP_412_PRECONDITION_FAILED,
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_validation_detail(exc))
     elif isinstance(exc, IntegrityError):

@@ -5,13 +5,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from clients.api.views import ClientViewSet, TokenView, UserViewSet
-from projects.api.views import ProjectViewSet
+from projects.api.views import BaselineViewSet, MilestoneViewSet, ProjectViewSet, TemplateViewSet
 
 app_name = "api"
 router = DefaultRouter()
 router.register("clients", ClientViewSet, basename="client")
 router.register("users", UserViewSet, basename="user")
 router.register("projects", ProjectViewSet, basename="project")
+router.register("milestones", MilestoneViewSet, basename="milestone")
+router.register("baselines", BaselineViewSet, basename="baseline")
+router.register("templates", TemplateViewSet, basename="template")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),

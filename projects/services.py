@@ -1,10 +1,35 @@
-"""Writes for projects: validate, write, audit, enqueue follow-up work on commit."""
+"""Writes for projects, milestones, checklists, baselines and signatures.
 
+Every function validates, writes inside one transaction with the audit context
+(actor, reason), and enqueues follow-up work with ``transaction.on_commit``.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 
 from clients import access
-from projects.models import Project
+from cmo_portal.audit_context import audit_context
+from projects.models import (
+    Baseline,
+    BaselineItem,
+    BaselineStatus,
+    ChecklistItem,
+    Milestone,
+    MilestoneDependency,
+    Project,
+    ProjectStatus,
+    ProjectTemplate,
+    Signature,
+    SignatureMeaning,
+)
 
 PROJECT_EDITABLE_FIELDS = (
     "name",
@@ -18,43 +43,379 @@ PROJECT_EDITABLE_FIELDS = (
     "contract_value",
     "currency",
 )
+MILESTONE_EDITABLE_FIELDS = (
+    "name",
+    "baseline_date",
+    "forecast_date",
+    "actual_date",
+    "weight",
+    "percent_complete",
+    "client_visible",
+    "value_adding",
+)
+DATES_NEEDING_REASON = ("baseline_date", "forecast_date")
+
+
+class StaleVersion(Exception):
+    """The record changed since the caller read it (optimistic locking)."""
+
+    def __init__(self, *, current):
+        super().__init__("The record was changed by someone else since you loaded it.")
+        self.current = current
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise PermissionDenied(message)
+
+
+def project_inputs_changed(project_id: int) -> None:
+    """Mark the project's scores stale and recompute them once the transaction commits.
+
+    If the broker is down the write still succeeds; the stale mark makes the next
+    scheduled recompute catch up.
+    """
+    Project.objects.filter(pk=project_id, scores_stale=False).update(scores_stale=True)
+
+    def enqueue() -> None:
+        from metrics.tasks import enqueue_project_recompute
+
+        enqueue_project_recompute(project_id)
+
+    transaction.on_commit(enqueue)
+
+
+# --- Projects ----------------------------------------------------------------------
 
 
 @transaction.atomic
-def project_create(*, actor, **fields) -> Project:
-    """Create a project (PMs and admins)."""
-    if not access.can_create_project(actor):
-        raise PermissionDenied("Only project managers and administrators create projects.")
-    project = Project(**fields)
-    if project.manager_id is None and actor.role == "project_manager":
-        project.manager = actor
-    project.full_clean()
-    project.save()
+def project_create(*, actor, template: ProjectTemplate | None = None, **fields) -> Project:
+    """Create a project (PMs and admins); with a template, its milestones and checklists too."""
+    _require(access.can_create_project(actor), "Only project managers and administrators create projects.")
+    with audit_context(actor=actor, reason=fields.pop("reason", None) or "Project created"):
+        project = Project(**fields)
+        if project.manager_id is None and actor.role == "project_manager":
+            project.manager = actor
+        project.full_clean()
+        project.save()
+        if template is not None:
+            _apply_template(project, template)
+        project_inputs_changed(project.pk)
     return project
 
 
+def _apply_template(project: Project, template: ProjectTemplate) -> list[Milestone]:
+    """Milestones due at start + offset + duration, chained in sequence, with their checklists."""
+    milestone_templates = list(template.milestones.prefetch_related("checklist").order_by("sequence"))
+    total_weight = sum((m.weight for m in milestone_templates), Decimal(0)) or Decimal(1)
+    milestones = []
+    for mt in milestone_templates:
+        due = project.start_date + dt.timedelta(days=mt.offset_days + mt.duration_days)
+        milestones.append(
+            Milestone(
+                project=project,
+                sequence=mt.sequence,
+                name=mt.name,
+                baseline_date=due,
+                forecast_date=due,
+                duration_days=mt.duration_days,
+                weight=(mt.weight / total_weight).quantize(Decimal("0.0001")),
+                value_adding=mt.value_adding,
+                client_visible=mt.client_visible,
+            )
+        )
+    Milestone.objects.bulk_create(milestones)
+    ChecklistItem.objects.bulk_create(
+        [
+            ChecklistItem(milestone=m, sequence=item.sequence, text=item.text, required=item.required)
+            for m, mt in zip(milestones, milestone_templates, strict=True)
+            for item in mt.checklist.all()
+        ]
+    )
+    MilestoneDependency.objects.bulk_create(
+        [MilestoneDependency(predecessor=a, successor=b) for a, b in zip(milestones, milestones[1:], strict=False)]
+    )
+    return milestones
+
+
 @transaction.atomic
-def project_update(*, actor, project: Project, expected_version: int | None = None, **changes) -> Project:
+def project_update(
+    *, actor, project: Project, expected_version: int | None = None, reason: str = "", **changes
+) -> Project:
     """Update a project's plain fields; ``expected_version`` guards against lost updates."""
-    if not access.can_edit_project(actor, project):
-        raise PermissionDenied("Only the project's manager or an administrator edits it.")
+    _require(access.can_edit_project(actor, project), "Only the project's manager or an administrator edits it.")
     locked = Project.objects.select_for_update().get(pk=project.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(current=locked)
     unknown = set(changes) - set(PROJECT_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({field: ["This field cannot be changed here."] for field in sorted(unknown)})
-    for field, value in changes.items():
-        setattr(locked, field, value)
-    locked.version += 1
-    locked.full_clean()
-    locked.save()
+    with audit_context(actor=actor, reason=reason or None):
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.version += 1
+        locked.full_clean()
+        locked.save()
+        project_inputs_changed(locked.pk)
     return locked
 
 
-class StaleVersion(Exception):
-    """Raised when a record changed since the caller read it (optimistic locking)."""
+@transaction.atomic
+def project_start(*, actor, project: Project) -> Baseline:
+    """Start the project: status active and the first baseline (the plan as agreed at kick-off)."""
+    _require(access.can_edit_project(actor, project), "Only the project's manager or an administrator starts it.")
+    if project.baselines.exists():
+        raise ValidationError({"status": ["The project has already started (it has a baseline)."]})
+    with audit_context(actor=actor, reason="Project started; initial baseline"):
+        Project.objects.filter(pk=project.pk).update(status=ProjectStatus.ACTIVE, version=project.version + 1)
+        baseline = _snapshot_baseline(project, actor=actor, reason="Initial baseline at project start")
+        baseline.status = BaselineStatus.APPROVED
+        baseline.decided_at = timezone.now()
+        baseline.save(update_fields=["status", "decided_at"])
+        project_inputs_changed(project.pk)
+    project.refresh_from_db()
+    return baseline
 
-    def __init__(self, *, current):
-        super().__init__("The record was changed by someone else since you loaded it.")
-        self.current = current
+
+# --- Milestones --------------------------------------------------------------------
+
+
+@transaction.atomic
+def milestone_update(
+    *,
+    actor,
+    milestone: Milestone,
+    expected_version: int | None = None,
+    reason: str = "",
+    override_reason: str = "",
+    today: dt.date | None = None,
+    **changes,
+) -> Milestone:
+    """Update a milestone with the GxP rules.
+
+    A baseline or forecast date change needs a ``reason``; an actual date cannot be
+    in the future; completing needs the required checklist items done, or an
+    ``override_reason``. Completion sets percent complete to 100.
+    """
+    _require(
+        access.can_edit_project(actor, milestone.project),
+        "Only the project's manager or an administrator edits its milestones.",
+    )
+    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(current=locked)
+    unknown = set(changes) - set(MILESTONE_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed here."] for field in sorted(unknown)})
+    changed = {f: v for f, v in changes.items() if getattr(locked, f) != v}
+    errors: dict[str, list[str]] = {}
+    reason = (reason or "").strip()
+    if any(f in changed for f in DATES_NEEDING_REASON) and not reason:
+        errors["reason"] = ["Give a reason for changing a baseline or forecast date."]
+    today = today or timezone.localdate()
+    actual = changed.get("actual_date", locked.actual_date)
+    if actual is not None and actual > today:
+        errors["actual_date"] = ["The actual date cannot be in the future."]
+    completing = "actual_date" in changed and actual is not None
+    if "percent_complete" in changed and changed["percent_complete"] == 100 and locked.actual_date is None:
+        if "actual_date" not in changed:
+            changed["actual_date"] = today
+            completing = True
+    if completing:
+        open_required = list(locked.checklist.filter(required=True, done=False).values_list("text", flat=True))
+        if open_required and not override_reason.strip():
+            errors["checklist"] = [
+                "Complete the required checklist items first (or give an override reason): " + "; ".join(open_required)
+            ]
+        changed["percent_complete"] = Decimal(100)
+        if open_required and override_reason.strip():
+            changed["completion_override_reason"] = override_reason.strip()
+    elif "actual_date" in changed and changed["actual_date"] is None and locked.actual_date is not None:
+        changed.setdefault("percent_complete", min(locked.percent_complete, Decimal("99")))
+    if errors:
+        raise ValidationError(errors)
+    if not changed:
+        return locked
+    with audit_context(actor=actor, reason=reason or override_reason or None):
+        for field, value in changed.items():
+            setattr(locked, field, value)
+        locked.version += 1
+        locked.full_clean()
+        locked.save()
+        project_inputs_changed(locked.project_id)
+    return locked
+
+
+def _would_create_cycle(milestone: Milestone, predecessor_ids: set[int]) -> list[int] | None:
+    """Return a cycle path if ``predecessor_ids`` became the milestone's predecessors, else None."""
+    edges: dict[int, set[int]] = {}
+    for pred_id, succ_id in MilestoneDependency.objects.filter(successor__project_id=milestone.project_id).values_list(
+        "predecessor_id", "successor_id"
+    ):
+        if succ_id != milestone.pk:
+            edges.setdefault(pred_id, set()).add(succ_id)
+    for pred_id in predecessor_ids:
+        edges.setdefault(pred_id, set()).add(milestone.pk)
+    # A cycle through the milestone exists if the milestone reaches one of its predecessors.
+    stack = [(milestone.pk, [milestone.pk])]
+    seen = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in edges.get(node, ()):
+            if nxt == milestone.pk:
+                return path + [nxt]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, path + [nxt]))
+    return None
+
+
+@transaction.atomic
+def milestone_set_predecessors(*, actor, milestone: Milestone, predecessors: list[Milestone], reason: str = "") -> None:
+    """Replace the milestone's predecessors; refuses cycles and other projects' milestones."""
+    _require(
+        access.can_edit_project(actor, milestone.project),
+        "Only the project's manager or an administrator edits its milestones.",
+    )
+    ids = {p.pk for p in predecessors}
+    if any(p.project_id != milestone.project_id for p in predecessors):
+        raise ValidationError({"predecessors": ["Predecessors must belong to the same project."]})
+    if milestone.pk in ids:
+        raise ValidationError({"predecessors": ["A milestone cannot be its own predecessor."]})
+    cycle = _would_create_cycle(milestone, ids)
+    if cycle:
+        names = dict(Milestone.objects.filter(pk__in=cycle).values_list("pk", "name"))
+        raise ValidationError(
+            {"predecessors": ["This would create a cycle: " + " → ".join(names[pk] for pk in cycle) + "."]}
+        )
+    with audit_context(actor=actor, reason=reason or "Predecessors changed"):
+        MilestoneDependency.objects.filter(successor=milestone).exclude(predecessor_id__in=ids).delete()
+        existing = set(MilestoneDependency.objects.filter(successor=milestone).values_list("predecessor_id", flat=True))
+        MilestoneDependency.objects.bulk_create(
+            [MilestoneDependency(predecessor_id=pk, successor=milestone) for pk in sorted(ids - existing)]
+        )
+
+
+@transaction.atomic
+def checklist_item_set_done(*, actor, item: ChecklistItem, done: bool) -> ChecklistItem:
+    _require(
+        access.can_edit_project(actor, item.milestone.project),
+        "Only the project's manager or an administrator ticks its checklist.",
+    )
+    with audit_context(actor=actor, reason="Checklist item " + ("done" if done else "reopened")):
+        item.done = done
+        item.done_by = actor if done else None
+        item.done_at = timezone.now() if done else None
+        item.save(update_fields=["done", "done_by", "done_at"])
+    return item
+
+
+# --- Baselines ---------------------------------------------------------------------
+
+
+def _snapshot_baseline(project: Project, *, actor, reason: str) -> Baseline:
+    number = (project.baselines.aggregate(n=Max("number"))["n"] or 0) + 1
+    baseline = Baseline.objects.create(
+        project=project, number=number, reason=reason, budget=project.budget, created_by=actor
+    )
+    BaselineItem.objects.bulk_create(
+        [
+            BaselineItem(baseline=baseline, milestone=m, milestone_name=m.name, date=m.forecast_date or m.baseline_date)
+            for m in project.milestones.order_by("sequence")
+        ]
+    )
+    return baseline
+
+
+@transaction.atomic
+def baseline_propose(*, actor, project: Project, reason: str) -> Baseline:
+    """Propose a re-baseline: today's forecasts and budget become the plan once a client approver signs."""
+    _require(access.can_edit_project(actor, project), "Only the project's manager or an administrator re-baselines.")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["A re-baseline needs a reason."]})
+    if project.baselines.filter(status=BaselineStatus.PROPOSED).exists():
+        raise ValidationError({"project": ["A re-baseline is already awaiting the client's signature."]})
+    with audit_context(actor=actor, reason=reason.strip()):
+        return _snapshot_baseline(project, actor=actor, reason=reason.strip())
+
+
+@transaction.atomic
+def baseline_decide(*, actor, baseline: Baseline, password: str, approve: bool, comment: str = "") -> Signature:
+    """A client approver signs the proposed re-baseline (approval applies its dates) or rejects it."""
+    baseline = Baseline.objects.select_for_update().select_related("project").get(pk=baseline.pk)
+    if not access.can_sign_for_client(actor, baseline.project):
+        raise PermissionDenied("Only an approver of the project's client signs a re-baseline.")
+    if baseline.status != BaselineStatus.PROPOSED:
+        raise ValidationError({"status": [f"This baseline is already {baseline.get_status_display().lower()}."]})
+    meaning = SignatureMeaning.APPROVAL if approve else SignatureMeaning.REJECTION
+    reason = comment.strip() or ("Re-baseline approved" if approve else "Re-baseline rejected")
+    with audit_context(actor=actor, reason=reason):
+        signature = signature_sign(actor=actor, record=baseline, password=password, meaning=meaning)
+        baseline.status = BaselineStatus.APPROVED if approve else BaselineStatus.REJECTED
+        baseline.decided_at = signature.signed_at
+        baseline.save(update_fields=["status", "decided_at"])
+        if approve:
+            items = {item.milestone_id: item.date for item in baseline.items.all() if item.milestone_id}
+            milestones = list(Milestone.objects.filter(pk__in=items))
+            for m in milestones:
+                m.baseline_date = items[m.pk]
+                m.version += 1
+            Milestone.objects.bulk_update(milestones, ["baseline_date", "version"])
+            Project.objects.filter(pk=baseline.project_id).update(budget=baseline.budget)
+            project_inputs_changed(baseline.project_id)
+    return signature
+
+
+# --- Electronic signatures ---------------------------------------------------------
+
+
+def canonical_content(record) -> dict:
+    """The content a signature covers: the record's own ``signature_content()``."""
+    return json.loads(json.dumps(record.signature_content(), sort_keys=True, default=str))
+
+
+def content_hash(content: dict) -> str:
+    """SHA-256 (hex) of the canonical JSON of ``content``."""
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+@transaction.atomic
+def signature_sign(*, actor, record, password: str, meaning: str) -> Signature:
+    """Sign ``record`` after re-checking the signer's password (21 CFR 11.200); nothing is written on failure."""
+    if meaning not in SignatureMeaning.values:
+        raise ValidationError({"meaning": [f"Choose one of: {', '.join(SignatureMeaning.values)}."]})
+    if not password or not actor.check_password(password):
+        raise ValidationError({"password": ["The password is not correct; nothing was signed."]})
+    content = canonical_content(record)
+    return Signature.objects.create(
+        signer=actor,
+        printed_name=actor.display_name,
+        meaning=meaning,
+        project_id=record.project_id,
+        content_type=ContentType.objects.get_for_model(record),
+        object_id=record.pk,
+        content=content,
+        content_hash=content_hash(content),
+    )
+
+
+def signature_is_current(signature: Signature, record) -> bool:
+    """False when the signed record changed after signing ("changed since signed")."""
+    return content_hash(canonical_content(record)) == signature.content_hash
+
+
+@transaction.atomic
+def milestone_create(*, actor, project: Project, reason: str = "", **fields) -> Milestone:
+    """Add a milestone to a project; its baseline defaults to its forecast."""
+    _require(access.can_edit_project(actor, project), "Only the project's manager or an administrator adds milestones.")
+    fields.pop("override_reason", None)
+    with audit_context(actor=actor, reason=reason or "Milestone added"):
+        if fields.get("sequence") is None:
+            fields["sequence"] = (project.milestones.aggregate(n=Max("sequence"))["n"] or 0) + 1
+        milestone = Milestone(project=project, **fields)
+        if milestone.baseline_date is None:
+            milestone.baseline_date = milestone.forecast_date
+        milestone.full_clean()
+        milestone.save()
+        project_inputs_changed(project.pk)
+    return milestone

@@ -1,31 +1,206 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from clients import access
-from projects import selectors
-from projects.models import Project
+from projects import audit, selectors, services
+from projects.forms import MilestoneEditForm, RebaselineForm, SignForm
+from projects.models import Baseline, ChecklistItem, Milestone, Project
+from projects.timeline import render_timeline
+
+
+def _or_404(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except (Project.DoesNotExist, Milestone.DoesNotExist, Baseline.DoesNotExist, ChecklistItem.DoesNotExist) as e:
+        raise Http404 from e
+
+
+def _add_form_errors(form, error: ValidationError) -> None:
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
 
 
 @login_required
 def project_list(request):
-    """Every project in the user's scope (staff: the whole portfolio)."""
-    projects = selectors.project_list(user=request.user)
+    """The portfolio (staff) with next milestones and overdue ones first; ``?mine=1`` for a PM's own."""
+    mine = request.GET.get("mine") == "1"
+    projects = list(selectors.project_list(user=request.user, mine=mine))
     return render(
         request,
         "projects/project_list.html",
-        {"projects": projects, "can_create": access.can_create_project(request.user)},
+        {"projects": projects, "mine": mine, "is_pm": request.user.role == "project_manager"},
     )
+
+
+def _project_context(request, pk: int, **extra):
+    page = _or_404(selectors.project_page, user=request.user, pk=pk)
+    today = timezone.localdate()
+    forms = {}
+    if page.can_edit:
+        forms = {row.milestone.pk: MilestoneEditForm.for_milestone(row.milestone) for row in page.rows}
+    for row in page.rows:
+        row.form = forms.get(row.milestone.pk)
+    return {
+        "page": page,
+        "project": page.project,
+        "timeline": render_timeline(page.rows, today=today),
+        "today": today,
+        "rebaseline_form": RebaselineForm(),
+        **extra,
+    }
 
 
 @login_required
 def project_detail(request, pk: int):
+    return render(request, "projects/project_detail.html", _project_context(request, pk))
+
+
+@login_required
+def milestone_edit(request, pk: int):
+    """Inline edit of one milestone (htmx swaps the row and the timeline; plain POST redirects back)."""
+    milestone = _or_404(selectors.milestone_get, user=request.user, pk=pk)
+    if not access.can_edit_project(request.user, milestone.project):
+        raise Http404
+    if request.method != "POST":
+        return redirect("project-detail", pk=milestone.project_id)
+    form = MilestoneEditForm.for_milestone(milestone, data=request.POST)
+    conflict = None
+    if form.is_valid():
+        try:
+            services.milestone_update(
+                actor=request.user,
+                milestone=milestone,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+                override_reason=form.cleaned_data["override_reason"],
+                **form.changes(),
+            )
+        except services.StaleVersion as stale:
+            conflict = stale.current
+        except ValidationError as error:
+            _add_form_errors(form, error)
+        else:
+            if not request.htmx:
+                messages.success(request, f"Saved “{milestone.name}”.")
+                return redirect("project-detail", pk=milestone.project_id)
+            context = _project_context(request, milestone.project_id, saved_pk=milestone.pk)
+            return render(request, "projects/_milestone_update.html", context)
+    context = _project_context(request, milestone.project_id)
+    for row in context["page"].rows:
+        if row.milestone.pk == milestone.pk:
+            if conflict is None:
+                row.form = form
+            row.conflict = conflict
+            row.open = True
+    if request.htmx:
+        return render(request, "projects/_milestone_update.html", context)
+    return render(request, "projects/project_detail.html", context, status=409 if conflict else 400)
+
+
+@login_required
+@require_POST
+def checklist_toggle(request, pk: int):
+    item = _or_404(
+        lambda user, pk: ChecklistItem.objects.for_user(user).select_related("milestone__project").get(pk=pk),
+        user=request.user,
+        pk=pk,
+    )
+    if not access.can_edit_project(request.user, item.milestone.project):
+        raise Http404
+    services.checklist_item_set_done(actor=request.user, item=item, done=request.POST.get("done") == "1")
+    if request.htmx:
+        return render(request, "projects/_checklist_item.html", {"item": item, "can_edit": True})
+    return redirect("project-detail", pk=item.milestone.project_id)
+
+
+@login_required
+@require_POST
+def project_start(request, pk: int):
+    project = _or_404(selectors.project_get, user=request.user, pk=pk)
+    if not access.can_edit_project(request.user, project):
+        raise Http404
     try:
-        project = selectors.project_get(user=request.user, pk=pk)
-    except Project.DoesNotExist as missing:
-        raise Http404 from missing
+        services.project_start(actor=request.user, project=project)
+        messages.success(request, "Project started: the initial baseline is recorded.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("project-detail", pk=pk)
+
+
+@login_required
+def project_baselines(request, pk: int):
+    """Baseline history, comparison of each baseline with today's plan, and the re-baseline form."""
+    context = _project_context(request, pk)
+    page = context["page"]
+    comparisons = [(b, selectors.baseline_comparison(user=request.user, baseline=b)) for b in page.baselines]
+    form = RebaselineForm(request.POST or None)
+    if request.method == "POST":
+        if not page.can_edit:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.baseline_propose(actor=request.user, project=page.project, reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                _add_form_errors(form, error)
+            else:
+                messages.success(request, "Re-baseline proposed: the client's approver is asked to sign it.")
+                return redirect("project-baselines", pk=pk)
+    return render(request, "projects/baselines.html", {**context, "comparisons": comparisons, "rebaseline_form": form})
+
+
+@login_required
+def baseline_sign(request, pk: int):
+    """A client approver signs (approves or rejects) a proposed re-baseline, re-entering the password."""
+    baseline = _or_404(selectors.baseline_get, user=request.user, pk=pk)
+    if not access.can_sign_for_client(request.user, baseline.project):
+        raise Http404
+    form = SignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.baseline_decide(
+                actor=request.user,
+                baseline=baseline,
+                password=form.cleaned_data["password"],
+                approve=form.cleaned_data["decision"] == "approve",
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            _add_form_errors(form, error)
+        except PermissionDenied as denied:
+            raise Http404 from denied
+        else:
+            messages.success(request, "Signed. The decision is recorded in the audit trail.")
+            return redirect("project-baselines", pk=baseline.project_id)
+    comparison = selectors.baseline_comparison(user=request.user, baseline=baseline)
     return render(
         request,
-        "projects/project_detail.html",
-        {"project": project, "can_edit": access.can_edit_project(request.user, project)},
+        "projects/baseline_sign.html",
+        {"baseline": baseline, "project": baseline.project, "form": form, "comparison": comparison},
     )
+
+
+def _staff_project(request, pk: int) -> Project:
+    project = _or_404(selectors.project_get, user=request.user, pk=pk)
+    if not access.is_staff_user(request.user):
+        raise Http404
+    return project
+
+
+@login_required
+def project_audit(request, pk: int):
+    project = _staff_project(request, pk)
+    entries = audit.project_audit_trail(project=project)
+    return render(request, "projects/audit.html", {"project": project, "entries": entries})
+
+
+@login_required
+def project_audit_csv(request, pk: int):
+    project = _staff_project(request, pk)
+    response = HttpResponse(audit.audit_trail_csv(audit.project_audit_trail(project=project)), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="audit-{project.code}.csv"'
+    return response

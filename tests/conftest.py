@@ -3,12 +3,19 @@
 from dataclasses import dataclass
 
 import pytest
+from django.db.backends.signals import connection_created
 from rest_framework.test import APIClient
 
 from clients.models import Client, Role, User
-from projects.models import Project
+from projects.models import Baseline, ChecklistItem, Milestone, Project, ProjectTemplate
 from tests.clients.factories import ClientFactory, ClientUserFactory, UserFactory
-from tests.projects.factories import ProjectFactory
+from tests.projects.factories import (
+    BaselineFactory,
+    ChecklistItemFactory,
+    MilestoneFactory,
+    ProjectFactory,
+    ProjectTemplateFactory,
+)
 
 
 @dataclass
@@ -25,6 +32,12 @@ class World:
     admin: User
     project_a: Project
     project_b: Project
+    milestone_a: Milestone
+    internal_milestone_a: Milestone
+    milestone_b: Milestone
+    checklist_b: ChecklistItem
+    baseline_b: Baseline
+    template: ProjectTemplate
 
 
 @pytest.fixture
@@ -33,6 +46,9 @@ def world(db) -> World:
     client_b = ClientFactory(name="Borealis Secret Pharma", slug="borealis-secret")
     pm = UserFactory(username="pm", role=Role.PROJECT_MANAGER)
     other_pm = UserFactory(username="pm2", role=Role.PROJECT_MANAGER)
+    project_a = ProjectFactory(client=client_a, manager=pm, code="AAA-OPEN-01", name="Aurora visible project")
+    project_b = ProjectFactory(client=client_b, manager=pm, code="BBB-SECRET-01", name="Borealis hidden project")
+    milestone_b = MilestoneFactory(project=project_b, name="Borealis secret milestone")
     return World(
         client_a=client_a,
         client_b=client_b,
@@ -44,8 +60,16 @@ def world(db) -> World:
         other_pm=other_pm,
         leadership=UserFactory(username="lead", role=Role.LEADERSHIP),
         admin=UserFactory(username="root", role=Role.ADMIN, is_staff=True, is_superuser=True),
-        project_a=ProjectFactory(client=client_a, manager=pm, code="AAA-OPEN-01", name="Aurora visible project"),
-        project_b=ProjectFactory(client=client_b, manager=pm, code="BBB-SECRET-01", name="Borealis hidden project"),
+        project_a=project_a,
+        project_b=project_b,
+        milestone_a=MilestoneFactory(project=project_a, name="Aurora shared milestone", sequence=1),
+        internal_milestone_a=MilestoneFactory(
+            project=project_a, name="Aurora internal costing review", sequence=2, client_visible=False
+        ),
+        milestone_b=milestone_b,
+        checklist_b=ChecklistItemFactory(milestone=milestone_b, text="Borealis secret checklist"),
+        baseline_b=BaselineFactory(project=project_b, created_by=pm),
+        template=ProjectTemplateFactory(name="Secret CMO template"),
     )
 
 
@@ -117,3 +141,15 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
             process.kill()
         with app.connection_for_write() as conn:
             conn.default_channel.queue_purge(queue)
+
+
+def _allow_test_flush(sender, connection, **kwargs):
+    """Between transactional tests pytest-django TRUNCATEs every table, audit events included.
+
+    The audit tables refuse TRUNCATE unless this session says it is the test suite's flush.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET cmo.test_flush = 'on'")
+
+
+connection_created.connect(_allow_test_flush)

@@ -21,6 +21,10 @@ class Route:
     list_of_b: bool = True  # a list/collection that must not show client B's data
     staff_only: bool = False  # client users get 404 (pages) / 403-404 (API) even for their own data
     query: str = ""
+    method: str = "get"
+    body: Callable[[World], dict] | None = None
+    outsider_status: tuple[int, ...] = (404,)
+    insider: str = ""  # World attribute of a user who may open it (default: leadership for pages, admin for API)
 
 
 PUBLIC = {"login", "healthz", "readyz", "api:token", "api:schema", "api:docs", "api:redoc"}
@@ -33,6 +37,25 @@ ROUTES: dict[str, Route] = {
     "dashboard": Route("page"),
     "project-list": Route("page"),
     "project-detail": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "project-start": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}, method="post"),
+    "project-baselines": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "project-audit": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "project-audit-csv": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "milestone-edit": Route("page", kwargs=lambda w: {"pk": w.milestone_b.pk}, method="post"),
+    "checklist-toggle": Route("page", kwargs=lambda w: {"pk": w.checklist_b.pk}, method="post"),
+    "baseline-sign": Route("page", kwargs=lambda w: {"pk": w.baseline_b.pk}, insider="approver_b"),
+    "api:milestone-list": Route("api"),
+    "api:milestone-detail": Route("api", kwargs=lambda w: {"pk": w.milestone_b.pk}),
+    "api:baseline-list": Route("api"),
+    "api:baseline-detail": Route("api", kwargs=lambda w: {"pk": w.baseline_b.pk}),
+    "api:baseline-approve": Route("api", kwargs=lambda w: {"pk": w.baseline_b.pk}, method="post"),
+    "api:baseline-reject": Route("api", kwargs=lambda w: {"pk": w.baseline_b.pk}, method="post"),
+    "api:baseline-rebaseline": Route(
+        "api", method="post", body=lambda w: {"project": w.project_b.pk, "reason": "x"}, outsider_status=(400, 404)
+    ),
+    "api:template-list": Route("api"),
+    "api:template-detail": Route("api", kwargs=lambda w: {"pk": w.template.pk}, staff_only=True),
+    "api:project-audit": Route("api", kwargs=lambda w: {"pk": w.project_b.pk}),
     "api:project-list": Route("api"),
     "api:project-detail": Route("api", kwargs=lambda w: {"pk": w.project_b.pk}),
     "api:client-list": Route("api"),
@@ -70,19 +93,33 @@ def _url(name: str, world: World, route: Route) -> str:
 
 
 def _secrets(world: World) -> list[str]:
-    return [world.project_b.code, world.project_b.name, world.client_b.name, world.viewer_b.username]
+    return [
+        world.project_b.code,
+        world.project_b.name,
+        world.client_b.name,
+        world.viewer_b.username,
+        world.milestone_b.name,
+        world.checklist_b.text,
+        world.internal_milestone_a.name,
+    ]
+
+
+def _request(route: Route, url: str, world: World, *, page_client=None, api_client=None):
+    body = route.body(world) if route.body else {}
+    if route.kind == "page":
+        return getattr(page_client, route.method)(url, body, follow=route.method == "get")
+    return getattr(api_client, route.method)(url, body, format="json")
 
 
 @pytest.mark.parametrize("name", sorted(ROUTES))
 def test_anonymous_is_sent_to_login_or_gets_401(name, world, client):
     route = ROUTES[name]
     url = _url(name, world, route)
+    response = getattr(client, route.method)(url)
     if route.kind == "page":
-        response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
     else:
-        response = client.get(url)
         assert response.status_code == 401
 
 
@@ -90,15 +127,12 @@ def test_anonymous_is_sent_to_login_or_gets_401(name, world, client):
 def test_client_a_never_sees_client_b(name, world, client):
     route = ROUTES[name]
     url = _url(name, world, route)
-    if route.kind == "page":
-        client.force_login(world.approver_a)
-        response = client.get(url, follow=True)
-    else:
-        response = api_as(world.approver_a).get(url)
+    client.force_login(world.approver_a)
+    response = _request(route, url, world, page_client=client, api_client=api_as(world.approver_a))
     if route.staff_only:
         assert response.status_code in (403, 404)
-    elif route.kwargs is not None:
-        assert response.status_code == 404, f"{url} answered {response.status_code}"
+    elif route.kwargs is not None or route.body is not None:
+        assert response.status_code in route.outsider_status, f"{url} answered {response.status_code}"
     else:
         assert response.status_code == 200
     body = response.content.decode()
@@ -106,15 +140,15 @@ def test_client_a_never_sees_client_b(name, world, client):
         assert secret not in body, f"{url} leaks {secret!r}"
 
 
-@pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.kwargs is not None))
+@pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.kwargs is not None and r.method == "get"))
 def test_staff_see_every_client(name, world, client):
     route = ROUTES[name]
     url = _url(name, world, route)
     if route.kind == "page":
-        client.force_login(world.leadership)
+        client.force_login(getattr(world, route.insider or "leadership"))
         assert client.get(url).status_code == 200
     else:
-        assert api_as(world.admin).get(url).status_code == 200
+        assert api_as(getattr(world, route.insider or "admin")).get(url).status_code == 200
 
 
 def test_client_a_sees_own_project_in_lists(world, client):

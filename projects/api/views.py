@@ -1,10 +1,30 @@
+from django.http import Http404
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from clients import access
-from cmo_portal.api_base import RolePermission, ScopedModelViewSet
-from projects import services
-from projects.api.serializers import ProjectSerializer
-from projects.models import Project
+from cmo_portal.api_base import (
+    RolePermission,
+    ScopedModelViewSet,
+    ScopedReadOnlyViewSet,
+    VersionedUpdateMixin,
+)
+from projects import audit, services
+from projects.api.serializers import (
+    AuditEntrySerializer,
+    BaselineSerializer,
+    MilestoneSerializer,
+    MilestoneUpdateSerializer,
+    ProjectSerializer,
+    ProjectTemplateSerializer,
+    RebaselineSerializer,
+    SignatureSerializer,
+    SignSerializer,
+)
+from projects.models import Baseline, Milestone, Project, ProjectTemplate
 
 
 class ProjectFilter(filters.FilterSet):
@@ -14,11 +34,19 @@ class ProjectFilter(filters.FilterSet):
 
 
 class CanWriteProjects(RolePermission):
+    """PMs and admins write; on an existing record, only the project's own PM (or an admin)."""
+
     write_check = staticmethod(access.can_create_project)
 
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        project = obj if isinstance(obj, Project) else obj.project
+        return access.can_edit_project(request.user, project)
 
-class ProjectViewSet(ScopedModelViewSet):
-    """Projects in the caller's scope; PMs and admins create and update."""
+
+class ProjectViewSet(VersionedUpdateMixin, ScopedModelViewSet):
+    """Projects in the caller's scope; PMs and admins create (optionally from a template) and update."""
 
     queryset = Project.objects.select_related("client", "manager")
     serializer_class = ProjectSerializer
@@ -31,5 +59,116 @@ class ProjectViewSet(ScopedModelViewSet):
         serializer.instance = services.project_create(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        changes = {k: v for k, v in serializer.validated_data.items() if k != "client"}
-        serializer.instance = services.project_update(actor=self.request.user, project=serializer.instance, **changes)
+        changes = {k: v for k, v in serializer.validated_data.items() if k not in ("client", "template")}
+        serializer.instance = services.project_update(
+            actor=self.request.user,
+            project=serializer.instance,
+            expected_version=self.expected_version(),
+            **changes,
+        )
+
+    @extend_schema(responses=AuditEntrySerializer(many=True))
+    @action(detail=True, methods=["get"], permission_classes=[RolePermission])
+    def audit(self, request, pk=None):
+        """The project's audit trail (CMO staff only): who, when, old and new values, why."""
+        project = self.get_object()
+        if not access.is_staff_user(request.user):
+            raise Http404
+        entries = audit.project_audit_trail(project=project)
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)
+
+
+class MilestoneFilter(filters.FilterSet):
+    class Meta:
+        model = Milestone
+        fields = ["project", "client_visible", "value_adding"]
+
+
+class MilestoneViewSet(VersionedUpdateMixin, ScopedModelViewSet):
+    """Milestones in scope (clients: client-visible ones). Date changes need a ``reason``."""
+
+    queryset = Milestone.objects.select_related("project").prefetch_related("checklist", "predecessor_links")
+    serializer_class = MilestoneSerializer
+    filterset_class = MilestoneFilter
+    permission_classes = [CanWriteProjects]
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    ordering_fields = ["sequence", "forecast_date", "baseline_date"]
+
+    def get_serializer_class(self):
+        return MilestoneUpdateSerializer if self.action in ("update", "partial_update") else MilestoneSerializer
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        project = data.pop("project")
+        if not Project.objects.for_user(self.request.user).filter(pk=project.pk).exists():
+            raise Http404
+        serializer.instance = services.milestone_create(actor=self.request.user, project=project, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.milestone_update(
+            actor=self.request.user,
+            milestone=serializer.instance,
+            expected_version=self.expected_version(),
+            reason=data.pop("reason", ""),
+            override_reason=data.pop("override_reason", ""),
+            **data,
+        )
+
+
+class CanRebaseline(RolePermission):
+    write_check = staticmethod(lambda user: access.is_staff_user(user) or access.is_client_user(user))
+
+
+class BaselineViewSet(ScopedReadOnlyViewSet):
+    """Baselines in scope; ``rebaseline`` (PM) proposes, ``approve``/``reject`` (client approver) sign."""
+
+    queryset = Baseline.objects.select_related("project", "created_by").prefetch_related("items")
+    serializer_class = BaselineSerializer
+    filterset_fields = ["project", "status"]
+    permission_classes = [CanRebaseline]
+
+    @extend_schema(request=RebaselineSerializer, responses={201: BaselineSerializer})
+    @action(detail=False, methods=["post"])
+    def rebaseline(self, request):
+        serializer = RebaselineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        project = serializer.validated_data["project"]
+        if not Project.objects.for_user(request.user).filter(pk=project.pk).exists():
+            raise Http404
+        baseline = services.baseline_propose(
+            actor=request.user, project=project, reason=serializer.validated_data["reason"]
+        )
+        return Response(BaselineSerializer(baseline).data, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request, approve: bool):
+        baseline = self.get_object()
+        serializer = SignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        signature = services.baseline_decide(
+            actor=request.user,
+            baseline=baseline,
+            password=serializer.validated_data["password"],
+            approve=approve,
+            comment=serializer.validated_data["comment"],
+        )
+        return Response(SignatureSerializer(signature).data)
+
+    @extend_schema(request=SignSerializer, responses=SignatureSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, approve=True)
+
+    @extend_schema(request=SignSerializer, responses=SignatureSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, approve=False)
+
+
+class TemplateViewSet(ScopedReadOnlyViewSet):
+    """Project templates (CMO staff): milestones with offsets, weights and checklists."""
+
+    queryset = ProjectTemplate.objects.prefetch_related("milestones__checklist")
+    serializer_class = ProjectTemplateSerializer
+    filterset_fields = ["service_type", "active"]

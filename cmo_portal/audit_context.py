@@ -1,0 +1,39 @@
+"""Audit-trail context: who, through which channel, and why.
+
+Every write runs inside ``pghistory.context``; the database triggers attach that
+context to each event row. The middleware sets the user and the channel (page,
+api, admin); tasks and commands use ``audit_context(channel=...)``; services add
+the ``reason``.
+"""
+
+from contextlib import contextmanager
+
+import pghistory
+from pghistory.middleware import HistoryMiddleware
+
+
+def channel_for_path(path: str) -> str:
+    if path.startswith("/api/"):
+        return "api"
+    if path.startswith("/admin/"):
+        return "admin"
+    return "page"
+
+
+class AuditMiddleware(HistoryMiddleware):
+    def get_context(self, request):
+        return super().get_context(request) | {"channel": channel_for_path(request.path)}
+
+
+@contextmanager
+def audit_context(*, actor=None, channel: str | None = None, reason: str | None = None):
+    """Enter (or extend) the audit context; only the keys given are set."""
+    metadata = {}
+    if actor is not None and getattr(actor, "pk", None) is not None:
+        metadata["user"] = actor.pk
+    if channel:
+        metadata["channel"] = channel
+    if reason:
+        metadata["reason"] = reason
+    with pghistory.context(**metadata) as ctx:
+        yield ctx
