@@ -9,7 +9,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clients.access import scope_queryset
@@ -362,6 +362,7 @@ class Baseline(models.Model):
         return f"Baseline {self.number} of {self.project.code}"
 
     def signature_content(self) -> dict:
+        """What the client approver sees and signs: the client-visible milestones' dates and the budget."""
         return {
             "project": self.project.code,
             "number": self.number,
@@ -370,6 +371,7 @@ class Baseline(models.Model):
             "items": [
                 {"milestone": item.milestone_name, "date": item.date.isoformat() if item.date else None}
                 for item in self.items.all()
+                if item.client_visible
             ],
         }
 
@@ -380,6 +382,7 @@ class BaselineItem(models.Model):
     milestone = models.ForeignKey(Milestone, null=True, on_delete=models.SET_NULL, related_name="+")
     milestone_name = models.CharField(max_length=200)
     date = models.DateField(null=True)
+    client_visible = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["baseline", "pk"]
@@ -423,3 +426,350 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_meaning_display()} by {self.printed_name} at {self.signed_at:%Y-%m-%d %H:%M} UTC"
+
+
+# --- The four constraints as records: cost, scope, quality, risk -------------------
+
+
+class ProjectChildQuerySet(models.QuerySet):
+    """Records of a project: clients see their own client's, and only shared ones where visibility applies."""
+
+    visibility_field: str | None = None
+    staff_only = False
+
+    def for_user(self, user):
+        return scope_queryset(
+            self,
+            user,
+            client_path="project__client",
+            visibility_field=self.visibility_field,
+            staff_only=self.staff_only,
+        )
+
+
+class InternalQuerySet(ProjectChildQuerySet):
+    staff_only = True
+
+
+class SharedQuerySet(ProjectChildQuerySet):
+    visibility_field = "visibility"
+
+
+class CostCategory(models.TextChoices):
+    LABOUR = "labour", "Labour"
+    MATERIALS = "materials", "Materials"
+    EQUIPMENT = "equipment", "Equipment"
+    SUBCONTRACT = "subcontract", "Subcontract"
+    OTHER = "other", "Other"
+
+
+@audited()
+class CostEntry(models.Model):
+    """Internal cost (actual cost, AC). Never shown to client users."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cost_entries")
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2, help_text="In the project's currency.")
+    category = models.CharField(max_length=20, choices=CostCategory.choices)
+    description = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+
+    objects = InternalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "-date", "-pk"]
+        verbose_name_plural = "cost entries"
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.category} {self.amount}"
+
+
+@audited()
+class Invoice(models.Model):
+    """An amount invoiced to the client (shared with the client)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invoices")
+    number = models.CharField(max_length=40)
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))])
+    description = models.CharField(max_length=300, blank=True)
+
+    objects = ProjectChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "-date"]
+        constraints = [models.UniqueConstraint(fields=["project", "number"], name="invoice_number_unique")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ChangeRequestStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Awaiting client decision"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class QualityImpact(models.TextChoices):
+    NONE = "none", "None"
+    MINOR = "minor", "Minor"
+    MAJOR = "major", "Major"
+    CRITICAL = "critical", "Critical"
+
+
+class ChangeRequestQuerySet(ProjectChildQuerySet):
+    def for_user(self, user):
+        queryset = super().for_user(user)
+        if getattr(user, "is_client_user", False):
+            queryset = queryset.exclude(status=ChangeRequestStatus.DRAFT)  # drafts are the CMO's work in progress
+        return queryset
+
+
+@audited()
+class ChangeRequest(models.Model):
+    """A change of scope, schedule, cost or quality that the client approves with an e-signature."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="change_requests")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    schedule_impact_days = models.IntegerField(default=0, help_text="Days every open milestone's forecast moves.")
+    cost_impact = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal(0), help_text="Added to the budget on approval."
+    )
+    scope_impact = models.TextField(blank=True, help_text="What changes in the scope, in words.")
+    scope_impact_percent = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal(0), help_text="Scope change as a percent of the original."
+    )
+    quality_impact = models.CharField(max_length=10, choices=QualityImpact.choices, default=QualityImpact.NONE)
+    quality_impact_text = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ChangeRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "-number"]
+        constraints = [models.UniqueConstraint(fields=["project", "number"], name="change_request_number_unique")]
+
+    def __str__(self) -> str:
+        return f"CR-{self.number}: {self.title}"
+
+    def signature_content(self) -> dict:
+        return {
+            "project": self.project.code,
+            "number": self.number,
+            "title": self.title,
+            "description": self.description,
+            "schedule_impact_days": self.schedule_impact_days,
+            "cost_impact": str(self.cost_impact),
+            "scope_impact": self.scope_impact,
+            "scope_impact_percent": str(self.scope_impact_percent),
+            "quality_impact": self.quality_impact,
+            "quality_impact_text": self.quality_impact_text,
+        }
+
+
+class BatchOutcome(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RELEASED = "released", "Released"
+    REJECTED = "rejected", "Rejected"
+
+
+@audited()
+class Batch(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="batches")
+    number = models.CharField(max_length=40)
+    planned_date = models.DateField()
+    actual_date = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=BatchOutcome.choices, default=BatchOutcome.PENDING)
+    right_first_time = models.BooleanField(
+        default=True, help_text="Made without a major or critical deviation and released without rework."
+    )
+
+    objects = ProjectChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "planned_date", "number"]
+        verbose_name_plural = "batches"
+        constraints = [models.UniqueConstraint(fields=["project", "number"], name="batch_number_unique")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class QualityEventKind(models.TextChoices):
+    DEVIATION = "deviation", "Deviation"
+    OOS = "oos", "Out of specification (OOS)"
+    COMPLAINT = "complaint", "Complaint"
+    CAPA = "capa", "CAPA"
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", "Minor"
+    MAJOR = "major", "Major"
+    CRITICAL = "critical", "Critical"
+
+
+@audited()
+class QualityEvent(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="quality_events")
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="quality_events")
+    reference = models.CharField(max_length=40, help_text="e.g. DEV-2026-014")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=QualityEventKind.choices)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    opened = models.DateField()
+    due = models.DateField(null=True, blank=True)
+    closed = models.DateField(null=True, blank=True)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
+
+    objects = SharedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "-opened"]
+        constraints = [
+            models.CheckConstraint(
+                name="quality_event_closed_after_opened", condition=Q(closed__isnull=True) | Q(closed__gte=F("opened"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def is_overdue(self, today) -> bool:
+        return self.closed is None and self.due is not None and self.due < today
+
+
+class RiskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+@audited()
+class Risk(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="risks")
+    title = models.CharField(max_length=200)
+    probability = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    impact = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    mitigation = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=RiskStatus.choices, default=RiskStatus.OPEN)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = SharedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "-pk"]
+        constraints = [
+            models.CheckConstraint(name="risk_probability_1_5", condition=Q(probability__gte=1, probability__lte=5)),
+            models.CheckConstraint(name="risk_impact_1_5", condition=Q(impact__gte=1, impact__lte=5)),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def exposure(self) -> int:
+        """Probability × impact, 1..25."""
+        return self.probability * self.impact
+
+
+class IssueStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+@audited()
+class Issue(models.Model):
+    """A problem worked on with the client when shared: time to first response and to resolution are measured."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="issues")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=IssueStatus.choices, default=IssueStatus.OPEN)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.SHARED)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+    waiting_on = models.CharField(
+        max_length=10,
+        choices=[("cmo", "CMO"), ("client", "Client")],
+        default="cmo",
+        help_text="Lean: whose move it is.",
+    )
+
+    objects = SharedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "-opened_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IssueCommentQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return scope_queryset(self, user, client_path="issue__project__client", visibility_field="issue__visibility")
+
+
+@audited()
+class IssueComment(models.Model):
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+
+    objects = IssueCommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["issue", "created", "pk"]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on {self.issue}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        return self.filter(recipient=user)
+
+
+class Notification(models.Model):
+    """An in-app notification; e-mailed after commit by a worker (``emailed_at`` set once sent)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text

@@ -152,6 +152,29 @@ def baseline_comparison(*, user, baseline: Baseline) -> list[BaselineComparisonR
     return rows
 
 
+@dataclass
+class ProposalRow:
+    name: str
+    approved_date: dt.date | None
+    proposed_date: dt.date | None
+
+    @property
+    def shift_days(self) -> int | None:
+        if self.approved_date and self.proposed_date:
+            return (self.proposed_date - self.approved_date).days
+        return None
+
+
+def baseline_proposal(*, user, baseline: Baseline) -> list[ProposalRow]:
+    """For a signer: each visible milestone's approved baseline date against the proposed one."""
+    current = {m.pk: m for m in Milestone.objects.for_user(user).filter(project_id=baseline.project_id)}
+    return [
+        ProposalRow(item.milestone_name, current[item.milestone_id].baseline_date, item.date)
+        for item in baseline.items.all()
+        if item.milestone_id in current
+    ]
+
+
 def baseline_get(*, user, pk: int) -> Baseline:
     return (
         Baseline.objects.for_user(user)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from clients import access
@@ -21,15 +21,30 @@ from projects.models import (
     Baseline,
     BaselineItem,
     BaselineStatus,
+    Batch,
+    ChangeRequest,
+    ChangeRequestStatus,
     ChecklistItem,
+    CostCategory,
+    CostEntry,
+    Invoice,
+    Issue,
+    IssueComment,
+    IssueStatus,
     Milestone,
     MilestoneDependency,
     Project,
     ProjectStatus,
     ProjectTemplate,
+    QualityEvent,
+    QualityEventKind,
+    Risk,
+    Severity,
     Signature,
     SignatureMeaning,
+    Visibility,
 )
+from projects.notifications import client_approvers, client_users, notify, project_staff
 
 PROJECT_EDITABLE_FIELDS = (
     "name",
@@ -320,7 +335,13 @@ def _snapshot_baseline(project: Project, *, actor, reason: str) -> Baseline:
     )
     BaselineItem.objects.bulk_create(
         [
-            BaselineItem(baseline=baseline, milestone=m, milestone_name=m.name, date=m.forecast_date or m.baseline_date)
+            BaselineItem(
+                baseline=baseline,
+                milestone=m,
+                milestone_name=m.name,
+                date=m.forecast_date or m.baseline_date,
+                client_visible=m.client_visible,
+            )
             for m in project.milestones.order_by("sequence")
         ]
     )
@@ -419,3 +440,388 @@ def milestone_create(*, actor, project: Project, reason: str = "", **fields) -> 
         milestone.save()
         project_inputs_changed(project.pk)
     return milestone
+
+
+# --- Cost ------------------------------------------------------------------------------
+
+
+def _require_editor(actor, project: Project, what: str) -> None:
+    _require(access.can_edit_project(actor, project), f"Only the project's manager or an administrator {what}.")
+
+
+@transaction.atomic
+def cost_entry_create(*, actor, project: Project, **fields) -> CostEntry:
+    _require_editor(actor, project, "records costs")
+    with audit_context(actor=actor, reason=fields.pop("reason", "") or "Cost recorded"):
+        entry = CostEntry(project=project, created_by=actor, **fields)
+        entry.full_clean()
+        entry.save()
+        project_inputs_changed(project.pk)
+    return entry
+
+
+COST_CSV_COLUMNS = ("date", "amount", "category", "description")
+
+
+@transaction.atomic
+def cost_entries_import_csv(*, actor, project: Project, text: str) -> list[CostEntry]:
+    """Import cost entries from CSV (header: date,amount,category[,description]); all or nothing.
+
+    A bad row raises ``ValidationError`` naming the line and the column; nothing is imported.
+    """
+    import csv
+    import io
+
+    _require_editor(actor, project, "imports costs")
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in ("date", "amount", "category") if c not in header]
+    if missing:
+        raise ValidationError({"file": [f"Line 1: the header lacks the column(s) {', '.join(missing)}."]})
+    reader.fieldnames = header
+    entries, errors = [], []
+    categories = {c.value: c.value for c in CostCategory} | {c.label.lower(): c.value for c in CostCategory}
+    for line, row in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in row.items() if k}
+        try:
+            date = dt.date.fromisoformat(row["date"])
+        except ValueError:
+            errors.append(f"Line {line}, column date: '{row['date']}' is not a date (YYYY-MM-DD).")
+            continue
+        try:
+            amount = Decimal(row["amount"].replace(",", ""))
+            if not amount.is_finite():
+                raise ValueError
+        except (ArithmeticError, ValueError):
+            errors.append(f"Line {line}, column amount: '{row['amount']}' is not an amount.")
+            continue
+        category = categories.get(row["category"].lower())
+        if category is None:
+            errors.append(
+                f"Line {line}, column category: '{row['category']}' is not one of {', '.join(CostCategory.values)}."
+            )
+            continue
+        entries.append(
+            CostEntry(
+                project=project,
+                date=date,
+                amount=amount.quantize(Decimal("0.01")),
+                category=category,
+                description=row.get("description", "")[:300],
+                created_by=actor,
+            )
+        )
+    if errors:
+        raise ValidationError({"file": errors})
+    if not entries:
+        raise ValidationError({"file": ["The file has no rows to import."]})
+    with audit_context(actor=actor, reason=f"CSV import of {len(entries)} cost entries"):
+        created = CostEntry.objects.bulk_create(entries)
+        project_inputs_changed(project.pk)
+    return created
+
+
+@transaction.atomic
+def invoice_create(*, actor, project: Project, **fields) -> Invoice:
+    _require_editor(actor, project, "records invoices")
+    with audit_context(actor=actor, reason="Invoice recorded"):
+        invoice = Invoice(project=project, **fields)
+        invoice.full_clean()
+        invoice.save()
+    return invoice
+
+
+# --- Change requests -----------------------------------------------------------------
+
+
+@transaction.atomic
+def change_request_create(*, actor, project: Project, **fields) -> ChangeRequest:
+    """A PM drafts a change request (not visible to the client until submitted)."""
+    _require_editor(actor, project, "drafts change requests")
+    with audit_context(actor=actor, reason="Change request drafted"):
+        number = (ChangeRequest.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0) + 1
+        change = ChangeRequest(project=project, number=number, created_by=actor, **fields)
+        change.full_clean()
+        change.save()
+    return change
+
+
+def _locked_change(change: ChangeRequest) -> ChangeRequest:
+    return ChangeRequest.objects.select_for_update().select_related("project").get(pk=change.pk)
+
+
+def _require_status(change: ChangeRequest, *allowed: str, action: str) -> None:
+    if change.status not in allowed:
+        raise ValidationError(
+            {"status": [f"Cannot {action} a change request that is {change.get_status_display().lower()}."]}
+        )
+
+
+@transaction.atomic
+def change_request_submit(*, actor, change: ChangeRequest) -> ChangeRequest:
+    """Send the request to the client: approvers are notified."""
+    change = _locked_change(change)
+    _require_editor(actor, change.project, "submits change requests")
+    _require_status(change, ChangeRequestStatus.DRAFT, action="submit")
+    with audit_context(actor=actor, reason="Change request submitted to the client"):
+        change.status = ChangeRequestStatus.SUBMITTED
+        change.submitted_at = timezone.now()
+        change.version += 1
+        change.save(update_fields=["status", "submitted_at", "version"])
+        notify(
+            recipients=client_approvers(change.project),
+            kind="change_request_submitted",
+            project=change.project,
+            text=f"{change.project.code}: change request CR-{change.number} “{change.title}” awaits your decision.",
+            url=f"/change-requests/{change.pk}/",
+        )
+        project_inputs_changed(change.project_id)
+    return change
+
+
+@transaction.atomic
+def change_request_withdraw(*, actor, change: ChangeRequest, reason: str = "") -> ChangeRequest:
+    change = _locked_change(change)
+    _require_editor(actor, change.project, "withdraws change requests")
+    _require_status(change, ChangeRequestStatus.DRAFT, ChangeRequestStatus.SUBMITTED, action="withdraw")
+    with audit_context(actor=actor, reason=reason or "Change request withdrawn"):
+        change.status = ChangeRequestStatus.WITHDRAWN
+        change.version += 1
+        change.save(update_fields=["status", "version"])
+        project_inputs_changed(change.project_id)
+    return change
+
+
+def apply_approved_change(change: ChangeRequest) -> None:
+    """Approval applies the change: budget += cost impact; every open milestone's forecast moves."""
+    Project.objects.filter(pk=change.project_id).update(
+        budget=F("budget") + change.cost_impact, version=F("version") + 1
+    )
+    if change.schedule_impact_days:
+        delta = dt.timedelta(days=change.schedule_impact_days)
+        Milestone.objects.filter(
+            project_id=change.project_id, actual_date__isnull=True, forecast_date__isnull=False
+        ).update(forecast_date=F("forecast_date") + delta, version=F("version") + 1)
+
+
+@transaction.atomic
+def change_request_decide(
+    *, actor, change: ChangeRequest, password: str, approve: bool, meaning: str | None = None, comment: str = ""
+) -> Signature:
+    """A client approver approves (and so applies) or rejects a submitted change request, with an e-signature."""
+    change = _locked_change(change)
+    if not access.can_sign_for_client(actor, change.project):
+        raise PermissionDenied("Only an approver of the project's client decides change requests.")
+    _require_status(change, ChangeRequestStatus.SUBMITTED, action="approve" if approve else "reject")
+    meaning = meaning or (SignatureMeaning.APPROVAL if approve else SignatureMeaning.REJECTION)
+    expected = SignatureMeaning.APPROVAL if approve else SignatureMeaning.REJECTION
+    if meaning != expected:
+        raise ValidationError({"meaning": [f"The signature's meaning for this action is “{expected}”."]})
+    verb = "approved" if approve else "rejected"
+    with audit_context(actor=actor, reason=comment.strip() or f"Change request CR-{change.number} {verb}"):
+        signature = signature_sign(actor=actor, record=change, password=password, meaning=meaning)
+        change.status = ChangeRequestStatus.APPROVED if approve else ChangeRequestStatus.REJECTED
+        change.decided_at = signature.signed_at
+        change.decided_by = actor
+        change.version += 1
+        change.save(update_fields=["status", "decided_at", "decided_by", "version"])
+        if approve:
+            apply_approved_change(change)
+        notify(
+            recipients=project_staff(change.project),
+            kind="change_request_decided",
+            project=change.project,
+            text=f"{change.project.code}: CR-{change.number} “{change.title}” was {verb} by {actor.display_name}.",
+            url=f"/change-requests/{change.pk}/",
+        )
+        project_inputs_changed(change.project_id)
+    return signature
+
+
+# --- Quality ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def batch_create(*, actor, project: Project, **fields) -> Batch:
+    _require_editor(actor, project, "records batches")
+    with audit_context(actor=actor, reason=fields.pop("reason", "") or "Batch recorded"):
+        batch = Batch(project=project, **fields)
+        batch.full_clean()
+        batch.save()
+        project_inputs_changed(project.pk)
+    return batch
+
+
+@transaction.atomic
+def batch_update(*, actor, batch: Batch, reason: str = "", **changes) -> Batch:
+    _require_editor(actor, batch.project, "updates batches")
+    with audit_context(actor=actor, reason=reason or "Batch updated"):
+        for field, value in changes.items():
+            setattr(batch, field, value)
+        if batch.quality_events.filter(
+            kind=QualityEventKind.DEVIATION, severity__in=[Severity.MAJOR, Severity.CRITICAL]
+        ).exists():
+            batch.right_first_time = False
+        batch.full_clean()
+        batch.save()
+        project_inputs_changed(batch.project_id)
+    return batch
+
+
+@transaction.atomic
+def quality_event_create(*, actor, project: Project, **fields) -> QualityEvent:
+    """Record a deviation, OOS, complaint or CAPA. A major/critical deviation makes its batch not right-first-time."""
+    _require_editor(actor, project, "records quality events")
+    batch = fields.get("batch")
+    if batch is not None and batch.project_id != project.pk:
+        raise ValidationError({"batch": ["The batch belongs to another project."]})
+    with audit_context(actor=actor, reason=fields.pop("reason", "") or "Quality event recorded"):
+        event = QualityEvent(project=project, **fields)
+        event.full_clean()
+        event.save()
+        if batch is not None and event.kind == QualityEventKind.DEVIATION and event.severity != Severity.MINOR:
+            Batch.objects.filter(pk=batch.pk).update(right_first_time=False)
+        if event.severity == Severity.CRITICAL:
+            notify(
+                recipients=project_staff(project, with_leadership=True),
+                kind="critical_quality_event",
+                project=project,
+                text=f"{project.code}: critical {event.get_kind_display().lower()} {event.reference} — {event.title}.",
+                url=f"/projects/{project.pk}/quality/",
+            )
+        project_inputs_changed(project.pk)
+    return event
+
+
+@transaction.atomic
+def quality_event_close(*, actor, event: QualityEvent, closed: dt.date, reason: str = "") -> QualityEvent:
+    _require_editor(actor, event.project, "closes quality events")
+    with audit_context(actor=actor, reason=reason or "Quality event closed"):
+        event.closed = closed
+        event.full_clean()
+        event.save(update_fields=["closed"])
+        project_inputs_changed(event.project_id)
+    return event
+
+
+# --- Risks -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def risk_create(*, actor, project: Project, **fields) -> Risk:
+    _require_editor(actor, project, "records risks")
+    with audit_context(actor=actor, reason=fields.pop("reason", "") or "Risk recorded"):
+        risk = Risk(project=project, **fields)
+        risk.full_clean()
+        risk.save()
+        project_inputs_changed(project.pk)
+    return risk
+
+
+@transaction.atomic
+def risk_update(*, actor, risk: Risk, expected_version: int | None = None, reason: str = "", **changes) -> Risk:
+    _require_editor(actor, risk.project, "updates risks")
+    locked = Risk.objects.select_for_update().get(pk=risk.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(current=locked)
+    with audit_context(actor=actor, reason=reason or "Risk updated"):
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.version += 1
+        locked.full_clean()
+        locked.save()
+        project_inputs_changed(locked.project_id)
+    return locked
+
+
+# --- Issues with the client inside -----------------------------------------------------
+
+
+@transaction.atomic
+def issue_raise(*, actor, project: Project, title: str, description: str = "", visibility: str = "shared") -> Issue:
+    """Staff raise internal or shared issues; a client user raises a shared issue on their own project."""
+    if access.is_client_user(actor):
+        if project.client_id != actor.client_id:
+            raise PermissionDenied("You can raise issues only on your own projects.")
+        visibility = Visibility.SHARED
+        waiting_on = "cmo"
+    else:
+        _require(access.is_staff_user(actor), "Only portal users raise issues.")
+        waiting_on = "cmo"
+    with audit_context(actor=actor, reason="Issue raised"):
+        issue = Issue(
+            project=project,
+            title=title,
+            description=description,
+            visibility=visibility,
+            raised_by=actor,
+            assigned_to=project.manager,
+            waiting_on=waiting_on,
+        )
+        issue.full_clean()
+        issue.save()
+        if access.is_client_user(actor):
+            notify(
+                recipients=project_staff(project),
+                kind="issue_raised",
+                project=project,
+                text=f"{project.code}: {actor.display_name} raised an issue — {title}.",
+                url=f"/issues/{issue.pk}/",
+            )
+    return issue
+
+
+@transaction.atomic
+def issue_comment(*, actor, issue: Issue, body: str) -> IssueComment:
+    """Comment on an issue: clients only on shared issues of their own projects; the first CMO reply is timed."""
+    issue = Issue.objects.select_for_update().select_related("project").get(pk=issue.pk)
+    if not (body or "").strip():
+        raise ValidationError({"body": ["Write a comment."]})
+    client_side = access.is_client_user(actor)
+    if client_side:
+        if issue.project.client_id != actor.client_id or issue.visibility != Visibility.SHARED:
+            raise PermissionDenied("Client users comment only on issues shared with them.")
+    elif not access.is_staff_user(actor) or actor.role == "leadership":
+        raise PermissionDenied("Only the CMO's project managers and administrators comment for the CMO.")
+    with audit_context(actor=actor, reason="Comment added"):
+        comment = IssueComment.objects.create(issue=issue, author=actor, body=body.strip())
+        updates = {"waiting_on": "cmo" if client_side else "client"}
+        if not client_side and issue.first_response_at is None and issue.raised_by_id != actor.pk:
+            updates["first_response_at"] = comment.created
+        Issue.objects.filter(pk=issue.pk).update(**updates)
+        if issue.visibility == Visibility.SHARED:
+            recipients = project_staff(issue.project) if client_side else client_users(issue.project)
+            notify(
+                recipients=[u for u in recipients if u.pk != actor.pk],
+                kind="issue_comment",
+                project=issue.project,
+                text=f"{issue.project.code}: {actor.display_name} commented on “{issue.title}”.",
+                url=f"/issues/{issue.pk}/",
+            )
+    return comment
+
+
+@transaction.atomic
+def issue_resolve(*, actor, issue: Issue, resolution: str) -> Issue:
+    """The PM records the resolution (shared issues: the client sees it and is notified)."""
+    _require_editor(actor, issue.project, "resolves issues")
+    if not (resolution or "").strip():
+        raise ValidationError({"resolution": ["Describe the resolution."]})
+    if issue.status == IssueStatus.RESOLVED:
+        raise ValidationError({"status": ["The issue is already resolved."]})
+    with audit_context(actor=actor, reason="Issue resolved"):
+        issue.status = IssueStatus.RESOLVED
+        issue.resolution = resolution.strip()
+        issue.resolved_at = timezone.now()
+        issue.first_response_at = issue.first_response_at or issue.resolved_at
+        issue.waiting_on = "cmo"
+        issue.save(update_fields=["status", "resolution", "resolved_at", "first_response_at", "waiting_on"])
+        if issue.visibility == Visibility.SHARED:
+            notify(
+                recipients=client_users(issue.project),
+                kind="issue_resolved",
+                project=issue.project,
+                text=f"{issue.project.code}: “{issue.title}” was resolved.",
+                url=f"/issues/{issue.pk}/",
+            )
+    return issue

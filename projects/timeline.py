@@ -47,6 +47,8 @@ def render_timeline(rows, *, today: dt.date) -> str:
         if i % step:
             continue
         mx = x(month)
+        if mx + 56 > width:
+            continue  # no room for the label at the right edge
         parts.append(f'<line x1="{mx}" y1="{TOP - 6}" x2="{mx}" y2="{height - 24}" stroke="#eef2f6"/>')
         parts.append(f'<text x="{mx + 3}" y="{TOP - 10}" fill="#5d6b7a" font-size="11">{month:%b %Y}</text>')
     for i, row in enumerate(rows):

@@ -176,11 +176,11 @@ def baseline_sign(request, pk: int):
         else:
             messages.success(request, "Signed. The decision is recorded in the audit trail.")
             return redirect("project-baselines", pk=baseline.project_id)
-    comparison = selectors.baseline_comparison(user=request.user, baseline=baseline)
+    proposal = selectors.baseline_proposal(user=request.user, baseline=baseline)
     return render(
         request,
         "projects/baseline_sign.html",
-        {"baseline": baseline, "project": baseline.project, "form": form, "comparison": comparison},
+        {"baseline": baseline, "project": baseline.project, "form": form, "proposal": proposal},
     )
 
 
