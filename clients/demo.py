@@ -1,6 +1,7 @@
 """The demo portfolio behind ``manage.py seed_demo`` (idempotent: re-running updates, never duplicates)."""
 
 import datetime as dt
+import random
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -255,4 +256,110 @@ def seed_demo(*, password: str = DEMO_PASSWORD, today: dt.date | None = None) ->
             if demo.status == ProjectStatus.ACTIVE:
                 project_services.project_start(actor=manager, project=project)
                 _simulate_progress(project, demo, today)
+                _seed_records(project, demo, manager, today, clients[demo.client])
+    from metrics.services import scores_recompute
+
+    scores_recompute(channel="command")
     return logins
+
+
+def _seed_records(project: Project, demo: DemoProject, pm: User, today: dt.date, client: Client) -> None:
+    """Costs, invoices, batches, quality events, risks, a change request and a shared issue."""
+    rng = random.Random(demo.code)  # noqa: S311 -- demo data, not security
+    budget = project.budget
+    elapsed = max((today - project.start_date).days, 1)
+    length = max((project.target_date - project.start_date).days, 1)
+    burn = Decimal(str(1 + demo.slip_days / 60))  # late projects also overspend a little
+    spent = (budget * Decimal(elapsed) / Decimal(length) * burn).quantize(Decimal("1"))
+    months = max(elapsed // 30, 1)
+    for k in range(months):
+        project_services.cost_entry_create(
+            actor=pm,
+            project=project,
+            date=project.start_date + dt.timedelta(days=30 * k + 15),
+            amount=(spent / months).quantize(Decimal("0.01")),
+            category=rng.choice(["labour", "materials", "equipment"]),
+            description=f"Month {k + 1} booking",
+        )
+    project_services.invoice_create(
+        actor=pm,
+        project=project,
+        number=f"INV-{demo.code}-1",
+        date=project.start_date + dt.timedelta(days=30),
+        amount=(project.contract_value * Decimal("0.3")).quantize(Decimal("0.01")),
+        description="Milestone payment 1",
+    )
+    for k in range(1, 4):
+        planned = project.start_date + dt.timedelta(days=25 * k)
+        if planned >= today:
+            break
+        batch = project_services.batch_create(
+            actor=pm,
+            project=project,
+            number=f"{demo.code}-B{k:02d}",
+            planned_date=planned,
+            actual_date=planned + dt.timedelta(days=rng.choice([0, 1, 4])),
+            outcome="released",
+        )
+        if demo.slip_days > 10 and k == 2:
+            project_services.quality_event_create(
+                actor=pm,
+                project=project,
+                batch=batch,
+                reference=f"DEV-{demo.code}-{k}",
+                title="Filter integrity test failed; batch reprocessed",
+                kind="deviation",
+                severity="major",
+                opened=planned,
+                due=planned + dt.timedelta(days=30),
+                visibility="shared",
+            )
+    project_services.quality_event_create(
+        actor=pm,
+        project=project,
+        reference=f"CAPA-{demo.code}",
+        title="Retrain operators on aseptic gowning",
+        kind="capa",
+        severity="minor",
+        opened=today - dt.timedelta(days=40),
+        due=today - dt.timedelta(days=5) if demo.slip_days > 10 else today + dt.timedelta(days=20),
+        visibility="internal",
+    )
+    for title, probability, impact, visibility in (
+        ("Single-source resin supplier", 3, 4, "shared"),
+        ("Operator availability in Q1", 2, 3, "internal"),
+        ("Scale-up yield below target", 2 + (demo.slip_days > 10), 4, "shared"),
+    ):
+        project_services.risk_create(
+            actor=pm,
+            project=project,
+            title=title,
+            probability=probability,
+            impact=impact,
+            owner=pm,
+            mitigation="Tracked weekly with the client.",
+            visibility=visibility,
+        )
+    if demo.slip_days:
+        change = project_services.change_request_create(
+            actor=pm,
+            project=project,
+            title="Add an engineering run before GMP batch 2",
+            description="Equipment change at Site B needs a confirmation run before the next GMP batch.",
+            schedule_impact_days=14,
+            cost_impact=Decimal("85000.00"),
+            scope_impact="One extra engineering run.",
+            scope_impact_percent=Decimal("4"),
+            quality_impact="none",
+        )
+        project_services.change_request_submit(actor=pm, change=change)
+    viewer = User.objects.get(username=f"{client.slug}.viewer")
+    issue = project_services.issue_raise(
+        actor=viewer,
+        project=project,
+        title="Please share the draft batch record for review",
+        description="Our QA would like to review the master batch record before execution.",
+    )
+    project_services.issue_comment(
+        actor=pm, issue=issue, body="Draft shared in the data room; comments welcome by Friday."
+    )

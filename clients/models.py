@@ -14,8 +14,9 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Administrator"
 
 
-CLIENT_ROLES = frozenset({Role.CLIENT_VIEWER, Role.CLIENT_APPROVER})
-STAFF_ROLES = frozenset({Role.PROJECT_MANAGER, Role.LEADERSHIP, Role.ADMIN})
+# Tuples, not sets: the user constraint below lists them, and migrations need a stable order.
+CLIENT_ROLES = (Role.CLIENT_APPROVER, Role.CLIENT_VIEWER)
+STAFF_ROLES = (Role.ADMIN, Role.PROJECT_MANAGER, Role.LEADERSHIP)
 
 
 class ClientQuerySet(models.QuerySet):

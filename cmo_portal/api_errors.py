@@ -1,6 +1,6 @@
 """JSON errors with a field map for every API failure; never a 500 for bad input."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
@@ -12,7 +12,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 def _django_validation_detail(error: DjangoValidationError) -> dict[str, list[str]]:
     if hasattr(error, "error_dict"):
         return {
-            field or "non_field_errors": [str(m) for e in errs for m in e.messages]
+            "non_field_errors" if field in (None, NON_FIELD_ERRORS) else field: [
+                str(m) for e in errs for m in e.messages
+            ]
             for field, errs in error.error_dict.items()
         }
     return {"non_field_errors": list(error.messages)}

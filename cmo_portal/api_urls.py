@@ -5,7 +5,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from clients.api.views import ClientViewSet, TokenView, UserViewSet
-from projects.api.views import BaselineViewSet, MilestoneViewSet, ProjectViewSet, TemplateViewSet
+from projects.api.constraints import (
+    BatchViewSet,
+    ChangeRequestViewSet,
+    CostEntryViewSet,
+    InvoiceViewSet,
+    IssueViewSet,
+    NotificationViewSet,
+    QualityEventViewSet,
+    RiskViewSet,
+)
+from projects.api.views import BaselineViewSet, MilestoneViewSet, ProjectViewSet, ScoreViewSet, TemplateViewSet
 
 app_name = "api"
 router = DefaultRouter()
@@ -15,6 +25,15 @@ router.register("projects", ProjectViewSet, basename="project")
 router.register("milestones", MilestoneViewSet, basename="milestone")
 router.register("baselines", BaselineViewSet, basename="baseline")
 router.register("templates", TemplateViewSet, basename="template")
+router.register("scores", ScoreViewSet, basename="score")
+router.register("cost-entries", CostEntryViewSet, basename="cost-entry")
+router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("change-requests", ChangeRequestViewSet, basename="change-request")
+router.register("batches", BatchViewSet, basename="batch")
+router.register("quality-events", QualityEventViewSet, basename="quality-event")
+router.register("risks", RiskViewSet, basename="risk")
+router.register("issues", IssueViewSet, basename="issue")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),

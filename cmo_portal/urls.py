@@ -4,7 +4,9 @@ from django.urls import include, path
 
 from clients import views as client_views
 from cmo_portal import health
+from metrics import views as metric_views
 from projects import views as project_views
+from projects import views_constraints as record_views
 
 urlpatterns = [
     path("", client_views.home, name="home"),
@@ -18,6 +20,17 @@ urlpatterns = [
     path("milestones/<int:pk>/edit/", project_views.milestone_edit, name="milestone-edit"),
     path("checklist/<int:pk>/toggle/", project_views.checklist_toggle, name="checklist-toggle"),
     path("baselines/<int:pk>/sign/", project_views.baseline_sign, name="baseline-sign"),
+    path("projects/<int:pk>/costs/", record_views.project_costs, name="project-costs"),
+    path("projects/<int:pk>/change-requests/", record_views.project_change_requests, name="project-change-requests"),
+    path("change-requests/<int:pk>/", record_views.change_request_detail, name="change-request-detail"),
+    path("projects/<int:pk>/quality/", record_views.project_quality, name="project-quality"),
+    path("projects/<int:pk>/risks/", record_views.project_risks, name="project-risks"),
+    path("projects/<int:pk>/issues/", record_views.project_issues, name="project-issues"),
+    path("issues/<int:pk>/", record_views.issue_detail, name="issue-detail"),
+    path("notifications/", record_views.notification_list, name="notifications"),
+    path("projects/<int:pk>/scores/", metric_views.project_scores, name="project-scores"),
+    path("tradeoff-proposals/<int:pk>/decide/", metric_views.tradeoff_proposal_decide, name="tradeoff-decide"),
+    path("scoring-policy/", metric_views.scoring_policy, name="scoring-policy"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

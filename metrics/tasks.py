@@ -42,8 +42,13 @@ def recompute_project_scores(project_id: int) -> int:
     soft_time_limit=600,
     time_limit=660,
 )
-def recompute_all_scores() -> int:
-    """Recompute every active project's scores (beat, every 15 minutes); catches up stale ones."""
+def recompute_all_scores(at: str | None = None) -> int:
+    """Recompute every active project's scores (beat, every 15 minutes); catches up stale ones.
+
+    ``at`` (ISO datetime) pins the period bucket, for backfills and tests; default now.
+    """
+    import datetime as dt
+
     from metrics.services import scores_recompute
 
-    return scores_recompute(project_ids=None, channel="task")
+    return scores_recompute(project_ids=None, channel="task", now=dt.datetime.fromisoformat(at) if at else None)

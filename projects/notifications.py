@@ -21,7 +21,9 @@ logger = logging.getLogger(__name__)
 
 
 def client_approvers(project: Project):
-    return User.objects.filter(client_id=project.client_id, role=Role.CLIENT_APPROVER, is_active=True)
+    return User.objects.filter(
+        client_id=project.client_id, role=Role.CLIENT_APPROVER, is_active=True, client__active=True
+    )
 
 
 def client_users(project: Project):

@@ -7,9 +7,11 @@ Every function validates, writes inside one transaction with the audit context
 import datetime as dt
 import hashlib
 import json
+import logging
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max
@@ -71,6 +73,11 @@ MILESTONE_EDITABLE_FIELDS = (
 DATES_NEEDING_REASON = ("baseline_date", "forecast_date")
 
 
+SIGNATURE_MAX_FAILURES = 5  # 21 CFR 11.300(d): detect and stop repeated unauthorised attempts
+SIGNATURE_LOCK_SECONDS = 15 * 60
+logger = logging.getLogger(__name__)
+
+
 class StaleVersion(Exception):
     """The record changed since the caller read it (optimistic locking)."""
 
@@ -85,18 +92,23 @@ def _require(condition: bool, message: str) -> None:
 
 
 def project_inputs_changed(project_id: int) -> None:
-    """Mark the project's scores stale and recompute them once the transaction commits.
+    """Mark the project's scores stale and recompute them once, after the transaction commits.
 
-    If the broker is down the write still succeeds; the stale mark makes the next
-    scheduled recompute catch up.
+    Several writes in one transaction enqueue a single recompute; a rollback enqueues none.
+    If the broker is down the write still succeeds: the stale mark makes the next scheduled
+    recompute catch up.
     """
     Project.objects.filter(pk=project_id, scores_stale=False).update(scores_stale=True)
+    connection = transaction.get_connection()
+    if any(getattr(func, "recompute_project_id", None) == project_id for _, func, _ in connection.run_on_commit):
+        return
 
     def enqueue() -> None:
         from metrics.tasks import enqueue_project_recompute
 
         enqueue_project_recompute(project_id)
 
+    enqueue.recompute_project_id = project_id
     transaction.on_commit(enqueue)
 
 
@@ -405,8 +417,17 @@ def signature_sign(*, actor, record, password: str, meaning: str) -> Signature:
     """Sign ``record`` after re-checking the signer's password (21 CFR 11.200); nothing is written on failure."""
     if meaning not in SignatureMeaning.values:
         raise ValidationError({"meaning": [f"Choose one of: {', '.join(SignatureMeaning.values)}."]})
+    failures_key = f"signature-failures:{actor.pk}"
+    if cache.get(failures_key, 0) >= SIGNATURE_MAX_FAILURES:
+        raise ValidationError(
+            {"password": ["Too many wrong passwords: signing is locked for 15 minutes. Nothing was signed."]}
+        )
     if not password or not actor.check_password(password):
+        failures = cache.get(failures_key, 0) + 1
+        cache.set(failures_key, failures, SIGNATURE_LOCK_SECONDS)
+        logger.warning("Failed e-signature attempt %s by user %s", failures, actor.pk)
         raise ValidationError({"password": ["The password is not correct; nothing was signed."]})
+    cache.delete(failures_key)
     content = canonical_content(record)
     return Signature.objects.create(
         signer=actor,
@@ -461,6 +482,7 @@ def cost_entry_create(*, actor, project: Project, **fields) -> CostEntry:
 
 
 COST_CSV_COLUMNS = ("date", "amount", "category", "description")
+MAX_AMOUNT = Decimal(10) ** 12  # money columns hold 12 integer digits
 
 
 @transaction.atomic
@@ -481,7 +503,8 @@ def cost_entries_import_csv(*, actor, project: Project, text: str) -> list[CostE
     reader.fieldnames = header
     entries, errors = [], []
     categories = {c.value: c.value for c in CostCategory} | {c.label.lower(): c.value for c in CostCategory}
-    for line, row in enumerate(reader, start=2):
+    for row in reader:
+        line = reader.line_num  # physical line (a quoted field may span several)
         row = {k: (v or "").strip() for k, v in row.items() if k}
         try:
             date = dt.date.fromisoformat(row["date"])
@@ -489,11 +512,14 @@ def cost_entries_import_csv(*, actor, project: Project, text: str) -> list[CostE
             errors.append(f"Line {line}, column date: '{row['date']}' is not a date (YYYY-MM-DD).")
             continue
         try:
-            amount = Decimal(row["amount"].replace(",", ""))
+            amount = Decimal(row["amount"].replace(",", "")).quantize(Decimal("0.01"))
             if not amount.is_finite():
                 raise ValueError
         except (ArithmeticError, ValueError):
             errors.append(f"Line {line}, column amount: '{row['amount']}' is not an amount.")
+            continue
+        if abs(amount) >= MAX_AMOUNT:
+            errors.append(f"Line {line}, column amount: '{row['amount']}' is larger than the portal records.")
             continue
         category = categories.get(row["category"].lower())
         if category is None:
@@ -505,7 +531,7 @@ def cost_entries_import_csv(*, actor, project: Project, text: str) -> list[CostE
             CostEntry(
                 project=project,
                 date=date,
-                amount=amount.quantize(Decimal("0.01")),
+                amount=amount,
                 category=category,
                 description=row.get("description", "")[:300],
                 created_by=actor,
@@ -593,12 +619,12 @@ def change_request_withdraw(*, actor, change: ChangeRequest, reason: str = "") -
 
 
 def apply_approved_change(change: ChangeRequest) -> None:
-    """Approval applies the change: budget += cost impact; every open milestone's forecast moves."""
+    """Approval applies the change: budget += cost impact; the target date and every open milestone's forecast move."""
+    delta = dt.timedelta(days=change.schedule_impact_days)
     Project.objects.filter(pk=change.project_id).update(
-        budget=F("budget") + change.cost_impact, version=F("version") + 1
+        budget=F("budget") + change.cost_impact, target_date=F("target_date") + delta, version=F("version") + 1
     )
     if change.schedule_impact_days:
-        delta = dt.timedelta(days=change.schedule_impact_days)
         Milestone.objects.filter(
             project_id=change.project_id, actual_date__isnull=True, forecast_date__isnull=False
         ).update(forecast_date=F("forecast_date") + delta, version=F("version") + 1)
@@ -675,6 +701,8 @@ def quality_event_create(*, actor, project: Project, **fields) -> QualityEvent:
     batch = fields.get("batch")
     if batch is not None and batch.project_id != project.pk:
         raise ValidationError({"batch": ["The batch belongs to another project."]})
+    if fields.get("due") and fields.get("opened") and fields["due"] < fields["opened"]:
+        raise ValidationError({"due": ["The due date cannot be before the date the event was opened."]})
     with audit_context(actor=actor, reason=fields.pop("reason", "") or "Quality event recorded"):
         event = QualityEvent(project=project, **fields)
         event.full_clean()
@@ -696,6 +724,10 @@ def quality_event_create(*, actor, project: Project, **fields) -> QualityEvent:
 @transaction.atomic
 def quality_event_close(*, actor, event: QualityEvent, closed: dt.date, reason: str = "") -> QualityEvent:
     _require_editor(actor, event.project, "closes quality events")
+    if event.closed is not None:
+        raise ValidationError({"closed": [f"Already closed on {event.closed:%d %b %Y}."]})
+    if closed > timezone.localdate():
+        raise ValidationError({"closed": ["The closing date cannot be in the future."]})
     with audit_context(actor=actor, reason=reason or "Quality event closed"):
         event.closed = closed
         event.full_clean()
@@ -708,8 +740,14 @@ def quality_event_close(*, actor, event: QualityEvent, closed: dt.date, reason: 
 
 
 @transaction.atomic
+def _check_risk_owner(project: Project, owner) -> None:
+    if owner is not None and not (access.is_staff_user(owner) or owner.client_id == project.client_id):
+        raise ValidationError({"owner": ["The owner must be CMO staff or a user of the project's client."]})
+
+
 def risk_create(*, actor, project: Project, **fields) -> Risk:
     _require_editor(actor, project, "records risks")
+    _check_risk_owner(project, fields.get("owner"))
     with audit_context(actor=actor, reason=fields.pop("reason", "") or "Risk recorded"):
         risk = Risk(project=project, **fields)
         risk.full_clean()
@@ -724,6 +762,8 @@ def risk_update(*, actor, risk: Risk, expected_version: int | None = None, reaso
     locked = Risk.objects.select_for_update().get(pk=risk.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(current=locked)
+    if "owner" in changes:
+        _check_risk_owner(locked.project, changes["owner"])
     with audit_context(actor=actor, reason=reason or "Risk updated"):
         for field, value in changes.items():
             setattr(locked, field, value)
@@ -746,7 +786,7 @@ def issue_raise(*, actor, project: Project, title: str, description: str = "", v
         visibility = Visibility.SHARED
         waiting_on = "cmo"
     else:
-        _require(access.is_staff_user(actor), "Only portal users raise issues.")
+        _require_editor(actor, project, "raises issues for the CMO")
         waiting_on = "cmo"
     with audit_context(actor=actor, reason="Issue raised"):
         issue = Issue(

@@ -57,7 +57,10 @@ def _project_context(request, pk: int, **extra):
 
 @login_required
 def project_detail(request, pk: int):
-    return render(request, "projects/project_detail.html", _project_context(request, pk))
+    from metrics.views import score_panel
+
+    context = _project_context(request, pk)
+    return render(request, "projects/project_detail.html", {**context, **score_panel(request.user, context["project"])})
 
 
 @login_required

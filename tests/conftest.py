@@ -1,12 +1,13 @@
 """Shared fixtures: two tenants (A and B), a user of every role, their projects."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.db.backends.signals import connection_created
 from rest_framework.test import APIClient
 
 from clients.models import Client, Role, User
+from metrics.models import TradeoffProposal
 from projects.models import Baseline, ChecklistItem, Milestone, Project, ProjectTemplate
 from tests.clients.factories import ClientFactory, ClientUserFactory, UserFactory
 from tests.projects.factories import (
@@ -38,6 +39,8 @@ class World:
     checklist_b: ChecklistItem
     baseline_b: Baseline
     template: ProjectTemplate
+    tradeoff_proposal_b: TradeoffProposal
+    b: dict = field(default_factory=dict)  # client B's constraint records: see with_client_b_records()
 
 
 @pytest.fixture
@@ -49,12 +52,13 @@ def world(db) -> World:
     project_a = ProjectFactory(client=client_a, manager=pm, code="AAA-OPEN-01", name="Aurora visible project")
     project_b = ProjectFactory(client=client_b, manager=pm, code="BBB-SECRET-01", name="Borealis hidden project")
     milestone_b = MilestoneFactory(project=project_b, name="Borealis secret milestone")
+    viewer_b = ClientUserFactory(username="viewer_b", client=client_b, role=Role.CLIENT_VIEWER)
     return World(
         client_a=client_a,
         client_b=client_b,
         viewer_a=ClientUserFactory(username="viewer_a", client=client_a, role=Role.CLIENT_VIEWER),
         approver_a=ClientUserFactory(username="approver_a", client=client_a, role=Role.CLIENT_APPROVER),
-        viewer_b=ClientUserFactory(username="viewer_b", client=client_b, role=Role.CLIENT_VIEWER),
+        viewer_b=viewer_b,
         approver_b=ClientUserFactory(username="approver_b", client=client_b, role=Role.CLIENT_APPROVER),
         pm=pm,
         other_pm=other_pm,
@@ -70,7 +74,53 @@ def world(db) -> World:
         checklist_b=ChecklistItemFactory(milestone=milestone_b, text="Borealis secret checklist"),
         baseline_b=BaselineFactory(project=project_b, created_by=pm),
         template=ProjectTemplateFactory(name="Secret CMO template"),
+        tradeoff_proposal_b=TradeoffProposal.objects.create(
+            project=project_b,
+            proposed_by=pm,
+            time="constrain",
+            scope="accept",
+            quality="constrain",
+            cost="optimize",
+            reason="Borealis secret priorities",
+        ),
     )
+
+
+def with_client_b_records(world: World) -> World:
+    """Add one record of every constraint kind on client B's project (shared where visibility applies)."""
+    world.b.update(_client_b_records(world.project_b, world.pm, world.viewer_b))
+    return world
+
+
+def _client_b_records(project, pm, viewer) -> dict:
+    from projects.models import Batch, ChangeRequest, CostEntry, Invoice, Issue, Notification, QualityEvent, Risk
+
+    return {
+        "change_request": ChangeRequest.objects.create(
+            project=project, number=1, title="Borealis secret change", created_by=pm, status="submitted"
+        ),
+        "issue": Issue.objects.create(project=project, title="Borealis secret issue", raised_by=pm),
+        "cost_entry": CostEntry.objects.create(
+            project=project, date="2026-03-01", amount="1.00", category="labour", description="Borealis secret cost"
+        ),
+        "invoice": Invoice.objects.create(project=project, number="BOR-INV-SECRET", date="2026-03-31", amount="1.00"),
+        "batch": Batch.objects.create(project=project, number="BOR-BATCH-SECRET", planned_date="2026-04-01"),
+        "quality_event": QualityEvent.objects.create(
+            project=project,
+            reference="BOR-DEV-SECRET",
+            title="Borealis secret deviation",
+            kind="deviation",
+            severity="minor",
+            opened="2026-03-01",
+            visibility="shared",
+        ),
+        "risk": Risk.objects.create(
+            project=project, title="Borealis secret risk", probability=3, impact=3, visibility="shared"
+        ),
+        "notification": Notification.objects.create(
+            recipient=viewer, text="Borealis secret notification", kind="test", project=project
+        ),
+    }
 
 
 @pytest.fixture

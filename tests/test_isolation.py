@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.conftest import World, api_as
+from tests.conftest import World, api_as, with_client_b_records
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,24 @@ class Route:
     insider: str = ""  # World attribute of a user who may open it (default: leadership for pages, admin for API)
 
 
+@pytest.fixture
+def world(world):
+    """The shared world plus one record of every constraint kind on client B's project."""
+    return with_client_b_records(world)
+
+
 PUBLIC = {"login", "healthz", "readyz", "api:token", "api:schema", "api:docs", "api:redoc"}
 
 # URLs that are not tenant data: served to any logged-in user, same for everyone.
 NEUTRAL = {"logout", "password_change", "password_change_done", "api:api-root", "api:user-me"}
 
 ROUTES: dict[str, Route] = {
+    "project-scores": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "tradeoff-decide": Route("page", kwargs=lambda w: {"pk": w.tradeoff_proposal_b.pk}, method="post"),
+    "scoring-policy": Route("page", staff_only=True),
+    "api:score-list": Route("api"),
+    "api:project-scores": Route("api", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "api:project-what-if": Route("api", kwargs=lambda w: {"pk": w.project_b.pk}, method="post"),
     "home": Route("page"),
     "dashboard": Route("page"),
     "project-list": Route("page"),
@@ -44,6 +56,14 @@ ROUTES: dict[str, Route] = {
     "milestone-edit": Route("page", kwargs=lambda w: {"pk": w.milestone_b.pk}, method="post"),
     "checklist-toggle": Route("page", kwargs=lambda w: {"pk": w.checklist_b.pk}, method="post"),
     "baseline-sign": Route("page", kwargs=lambda w: {"pk": w.baseline_b.pk}, insider="approver_b"),
+    "project-costs": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}, staff_only=True),
+    "project-change-requests": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "change-request-detail": Route("page", kwargs=lambda w: {"pk": w.b["change_request"].pk}),
+    "project-quality": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "project-risks": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "project-issues": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "issue-detail": Route("page", kwargs=lambda w: {"pk": w.b["issue"].pk}),
+    "notifications": Route("page"),
     "api:milestone-list": Route("api"),
     "api:milestone-detail": Route("api", kwargs=lambda w: {"pk": w.milestone_b.pk}),
     "api:baseline-list": Route("api"),
@@ -62,6 +82,47 @@ ROUTES: dict[str, Route] = {
     "api:client-detail": Route("api", kwargs=lambda w: {"pk": w.client_b.pk}),
     "api:user-list": Route("api", staff_only=True),
     "api:user-detail": Route("api", kwargs=lambda w: {"pk": w.viewer_b.pk}, staff_only=True),
+    "api:cost-entry-list": Route("api"),
+    "api:cost-entry-detail": Route("api", kwargs=lambda w: {"pk": w.b["cost_entry"].pk}, staff_only=True),
+    "api:cost-entry-import": Route(
+        "api",
+        method="post",
+        body=lambda w: {"project": w.project_b.pk, "csv": "date,amount,category\n2026-03-01,1,labour\n"},
+        staff_only=True,
+    ),
+    "api:invoice-list": Route("api"),
+    "api:invoice-detail": Route("api", kwargs=lambda w: {"pk": w.b["invoice"].pk}),
+    "api:change-request-list": Route("api"),
+    "api:change-request-detail": Route("api", kwargs=lambda w: {"pk": w.b["change_request"].pk}),
+    "api:change-request-submit": Route(
+        "api", kwargs=lambda w: {"pk": w.b["change_request"].pk}, method="post", staff_only=True
+    ),
+    "api:change-request-withdraw": Route(
+        "api", kwargs=lambda w: {"pk": w.b["change_request"].pk}, method="post", staff_only=True
+    ),
+    "api:change-request-approve": Route("api", kwargs=lambda w: {"pk": w.b["change_request"].pk}, method="post"),
+    "api:change-request-reject": Route("api", kwargs=lambda w: {"pk": w.b["change_request"].pk}, method="post"),
+    "api:batch-list": Route("api"),
+    "api:batch-detail": Route("api", kwargs=lambda w: {"pk": w.b["batch"].pk}),
+    "api:quality-event-list": Route("api"),
+    "api:quality-event-detail": Route("api", kwargs=lambda w: {"pk": w.b["quality_event"].pk}),
+    "api:quality-event-close": Route(
+        "api", kwargs=lambda w: {"pk": w.b["quality_event"].pk}, method="post", staff_only=True
+    ),
+    "api:risk-list": Route("api"),
+    "api:risk-detail": Route("api", kwargs=lambda w: {"pk": w.b["risk"].pk}),
+    "api:issue-list": Route("api"),
+    "api:issue-detail": Route("api", kwargs=lambda w: {"pk": w.b["issue"].pk}),
+    "api:issue-comments": Route("api", kwargs=lambda w: {"pk": w.b["issue"].pk}),
+    "api:issue-resolve": Route("api", kwargs=lambda w: {"pk": w.b["issue"].pk}, method="post", staff_only=True),
+    "api:notification-list": Route("api"),
+    "api:notification-detail": Route("api", kwargs=lambda w: {"pk": w.b["notification"].pk}, insider="viewer_b"),
+    "api:notification-mark-read": Route(
+        "api",
+        method="post",
+        body=lambda w: {"ids": [w.b["notification"].pk]},
+        outsider_status=(200,),  # {"marked": 0}: only the caller's own notifications are ever touched
+    ),
 }
 
 
@@ -101,6 +162,10 @@ def _secrets(world: World) -> list[str]:
         world.milestone_b.name,
         world.checklist_b.text,
         world.internal_milestone_a.name,
+        "Borealis secret",
+        "BOR-INV-SECRET",
+        "BOR-BATCH-SECRET",
+        "BOR-DEV-SECRET",
     ]
 
 

@@ -68,6 +68,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "projects.context_processors.notifications",
             ],
         },
     },
@@ -154,7 +155,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Static, versioned schedule (GxP change control: schedules change by review).
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "recompute-all-scores": {
+        "task": "metrics.tasks.recompute_all_scores",
+        "schedule": timedelta(minutes=15),
+    },
+    "send-pending-notification-emails": {
+        "task": "projects.tasks.send_pending_emails",
+        "schedule": timedelta(minutes=5),
+    },
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- DRF / OpenAPI ---------------------------------------------------------
@@ -183,7 +193,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"TradeoffLevelEnum": "projects.models.TradeoffLevel.choices"},
+    "ENUM_NAME_OVERRIDES": {
+        "TradeoffLevelEnum": "projects.models.TradeoffLevel.choices",
+        "QualityImpactEnum": "projects.models.QualityImpact.choices",
+        "ChangeRequestStatusEnum": "projects.models.ChangeRequestStatus.choices",
+    },
 }
 
 # --- Security headers -------------------------------------------------------

@@ -17,3 +17,5 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default=f"cmo-portal-test-{o
 if env.str("CMO_TEST_DATABASE_NAME", default=""):
     # Set for Celery workers started by the tests: they must use the test database.
     DATABASES["default"]["NAME"] = env.str("CMO_TEST_DATABASE_NAME")
+# A cache namespace of this run's own (counters such as failed signatures live in the cache).
+CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"

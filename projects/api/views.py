@@ -1,8 +1,9 @@
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from clients import access
@@ -21,13 +22,21 @@ from projects.api.serializers import (
     ProjectSerializer,
     ProjectTemplateSerializer,
     RebaselineSerializer,
+    ScoreSnapshotSerializer,
     SignatureSerializer,
     SignSerializer,
+    WhatIfRequestSerializer,
+    WhatIfResponseSerializer,
 )
 from projects.models import Baseline, Milestone, Project, ProjectTemplate
 
 
 class ProjectFilter(filters.FilterSet):
+    # Plain numbers, not model choices: an id outside the caller's scope must not be told apart
+    # from one that does not exist (no existence leak through a 400).
+    client = filters.NumberFilter(field_name="client_id")
+    manager = filters.NumberFilter(field_name="manager_id")
+
     class Meta:
         model = Project
         fields = ["client", "status", "service_type", "manager"]
@@ -67,6 +76,47 @@ class ProjectViewSet(VersionedUpdateMixin, ScopedModelViewSet):
             **changes,
         )
 
+    @extend_schema(responses=ScoreSnapshotSerializer(many=True))
+    @action(detail=True, methods=["get"], permission_classes=[RolePermission])
+    def scores(self, request, pk=None):
+        """The project's score history, newest first (one snapshot per 15-minute period)."""
+        from metrics.selectors import snapshot_history
+
+        project = self.get_object()
+        page = self.paginate_queryset(snapshot_history(user=request.user, project=project).select_related("project"))
+        return self.get_paginated_response(ScoreSnapshotSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(request=WhatIfRequestSerializer, responses=WhatIfResponseSerializer)
+    @action(detail=True, methods=["post"], url_path="what-if", permission_classes=[permissions.IsAuthenticated])
+    def what_if(self, request, pk=None):
+        """Risk and tradeoff before and after a hypothetical change (or a change request); writes nothing."""
+        from metrics import scoring
+        from metrics.selectors import change_from_request, visible_result
+        from metrics.selectors import what_if as compute_what_if
+        from projects.models import ChangeRequest, ChangeRequestStatus
+
+        project = self.get_object()
+        serializer = WhatIfRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        was_pending = False
+        if "change_request" in data:
+            change = ChangeRequest.objects.for_user(request.user).filter(pk=data.pop("change_request"), project=project)
+            change = change.first()
+            if change is None:
+                raise Http404
+            hypothetical = change_from_request(change)
+            was_pending = change.status == ChangeRequestStatus.SUBMITTED
+        else:
+            hypothetical = scoring.HypotheticalChange(**data)
+        before, after = compute_what_if(project=project, change=hypothetical, was_pending=was_pending)
+        return Response(
+            {
+                "before": visible_result(request.user, before.to_dict()),
+                "after": visible_result(request.user, after.to_dict()),
+            }
+        )
+
     @extend_schema(responses=AuditEntrySerializer(many=True))
     @action(detail=True, methods=["get"], permission_classes=[RolePermission])
     def audit(self, request, pk=None):
@@ -80,9 +130,12 @@ class ProjectViewSet(VersionedUpdateMixin, ScopedModelViewSet):
 
 
 class MilestoneFilter(filters.FilterSet):
+    project = filters.NumberFilter(field_name="project_id")
+    client = filters.NumberFilter(field_name="project__client_id")
+
     class Meta:
         model = Milestone
-        fields = ["project", "client_visible", "value_adding"]
+        fields = ["project", "client", "client_visible", "value_adding"]
 
 
 class MilestoneViewSet(VersionedUpdateMixin, ScopedModelViewSet):
@@ -117,6 +170,14 @@ class MilestoneViewSet(VersionedUpdateMixin, ScopedModelViewSet):
         )
 
 
+class BaselineFilter(filters.FilterSet):
+    project = filters.NumberFilter(field_name="project_id")
+
+    class Meta:
+        model = Baseline
+        fields = ["project", "status"]
+
+
 class CanRebaseline(RolePermission):
     write_check = staticmethod(lambda user: access.is_staff_user(user) or access.is_client_user(user))
 
@@ -126,7 +187,7 @@ class BaselineViewSet(ScopedReadOnlyViewSet):
 
     queryset = Baseline.objects.select_related("project", "created_by").prefetch_related("items")
     serializer_class = BaselineSerializer
-    filterset_fields = ["project", "status"]
+    filterset_class = BaselineFilter
     permission_classes = [CanRebaseline]
 
     @extend_schema(request=RebaselineSerializer, responses={201: BaselineSerializer})
@@ -164,6 +225,29 @@ class BaselineViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._decide(request, approve=False)
+
+
+class ScoreViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The latest scores of every project in scope; ``?project=`` / ``?client=`` filter."""
+
+    serializer_class = ScoreSnapshotSerializer
+    queryset = None
+    pagination_class = None
+
+    def get_queryset(self):
+        from metrics.selectors import latest_snapshots
+
+        queryset = latest_snapshots(user=self.request.user)
+        for param, field in (("project", "project_id"), ("client", "project__client_id")):
+            value = self.request.query_params.get(param)
+            if value is not None:
+                if not value.isdigit():
+                    raise ValidationError({param: ["Give a numeric id."]})
+                queryset = queryset.filter(**{field: int(value)})
+        return queryset
+
+    def filter_queryset(self, queryset):
+        return queryset  # filtering done above; DISTINCT ON must keep its ordering
 
 
 class TemplateViewSet(ScopedReadOnlyViewSet):

@@ -13,7 +13,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0004_templates_milestones_audit'),
+        ('clients', '0001_initial'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('pghistory', '0007_auto_20250421_0444'),
         ('projects', '0001_initial'),
