@@ -315,9 +315,15 @@ def change_request_detail(request, pk: int):
         "budget_after": project.budget + change.cost_impact,
         "signatures": signatures,
         "form": form,
-        "what_if": None,
+        "what_if": _what_if(request.user, change) if pending else None,
     }
     return _render(request, "projects/constraints/change_request_detail.html", context)
+
+
+def _what_if(user, change):
+    from metrics.selectors import change_request_what_if
+
+    return change_request_what_if(user=user, change=change)
 
 
 # --- Quality ---------------------------------------------------------------------------
