@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from clients.api.views import ClientViewSet, TokenView, UserViewSet
+from metrics.api_portfolio import PortfolioSummaryView
+from metrics.api import LeanPortfolioView, PMCertificationViewSet, SurveyInvitationViewSet, SurveyResponseViewSet
 from projects.api.constraints import (
     BatchViewSet,
     ChangeRequestViewSet,
@@ -34,11 +36,16 @@ router.register("quality-events", QualityEventViewSet, basename="quality-event")
 router.register("risks", RiskViewSet, basename="risk")
 router.register("issues", IssueViewSet, basename="issue")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("surveys", SurveyInvitationViewSet, basename="survey")
+router.register("survey-responses", SurveyResponseViewSet, basename="survey-response")
+router.register("pm-certifications", PMCertificationViewSet, basename="pm-certification")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("portfolio/summary/", PortfolioSummaryView.as_view(), name="portfolio-summary"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("portfolio/lean/", LeanPortfolioView.as_view(), name="portfolio-lean"),
     path("", include(router.urls)),
 ]

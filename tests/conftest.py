@@ -203,3 +203,17 @@ def _allow_test_flush(sender, connection, **kwargs):
 
 
 connection_created.connect(_allow_test_flush)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the embedded PostgreSQL if this test run started it (``make run`` keeps its own running)."""
+    from django.conf import settings
+
+    from cmo_portal import embedded_db
+
+    if not settings.DATABASES["default"]["HOST"].startswith("/"):
+        return
+    from django.db import connections
+
+    connections.close_all()
+    embedded_db.stop_if_started_here(settings.VAR_DIR / "pg")

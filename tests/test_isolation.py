@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import World, api_as, with_client_b_records
+from tests.metrics.survey_fixtures import certification, invitation_b, response_b, survey_token_b
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,24 @@ PUBLIC = {"login", "healthz", "readyz", "api:token", "api:schema", "api:docs", "
 NEUTRAL = {"logout", "password_change", "password_change_done", "api:api-root", "api:user-me"}
 
 ROUTES: dict[str, Route] = {
+    "survey-list": Route("page"),
+    "survey-answer": Route("page", kwargs=lambda w: {"token": survey_token_b(w)}, insider="viewer_b"),
+    "lean-portfolio": Route("page", staff_only=True),
+    "kpi-targets": Route("page", staff_only=True),
+    "pm-workload": Route("page", staff_only=True),
+    "api:survey-list": Route("api"),
+    "api:survey-detail": Route("api", kwargs=lambda w: {"pk": invitation_b(w).pk}),
+    "api:survey-answer": Route("api", kwargs=lambda w: {"pk": invitation_b(w).pk}, method="post"),
+    "api:survey-response-list": Route("api"),
+    "api:survey-response-detail": Route("api", kwargs=lambda w: {"pk": response_b(w).pk}),
+    "api:portfolio-lean": Route("api", staff_only=True),
+    "api:pm-certification-list": Route("api", staff_only=True),
+    "api:pm-certification-detail": Route("api", kwargs=lambda w: {"pk": certification(w).pk}, staff_only=True),
     "project-scores": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
     "tradeoff-decide": Route("page", kwargs=lambda w: {"pk": w.tradeoff_proposal_b.pk}, method="post"),
     "scoring-policy": Route("page", staff_only=True),
+    "portfolio": Route("page", staff_only=True),
+    "api:portfolio-summary": Route("api", staff_only=True),
     "api:score-list": Route("api"),
     "api:project-scores": Route("api", kwargs=lambda w: {"pk": w.project_b.pk}),
     "api:project-what-if": Route("api", kwargs=lambda w: {"pk": w.project_b.pk}, method="post"),

@@ -1,0 +1,78 @@
+import csv
+import datetime as dt
+import io
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from metrics import services
+from projects import services as project_services
+from tests.conftest import api_as
+from tests.projects.factories import MilestoneFactory, ProjectFactory
+
+NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
+
+
+def scored(world):
+    """Project B slips badly; project A's milestones are done on time: B must rank first."""
+    for milestone in (world.milestone_a, world.internal_milestone_a):
+        project_services.milestone_update(
+            actor=world.pm, milestone=milestone, actual_date=dt.date(2026, 6, 1), today=dt.date(2026, 11, 24)
+        )
+    project_services.milestone_update(
+        actor=world.pm, milestone=world.milestone_b, forecast_date=dt.date(2026, 12, 1), reason="Slipped"
+    )
+    services.scores_recompute(now=NOW)
+
+
+def test_leadership_sees_every_project_ranked_by_risk(world, client):
+    scored(world)
+    client.force_login(world.leadership)
+    response = client.get(reverse("portfolio"))
+    rows = response.context["rows"]
+    assert [r.code for r in rows][:1] == [world.project_b.code]  # the slipped one is riskiest
+    assert rows[0].risk_score >= rows[-1].risk_score
+    assert "<svg" in response.content.decode()
+
+
+def test_pm_sees_only_own_projects_and_clients_get_404(world, client):
+    scored(world)
+    ProjectFactory(manager=world.other_pm, code="OTHER-PM-1")
+    client.force_login(world.other_pm)
+    assert [r.code for r in client.get(reverse("portfolio")).context["rows"]] == ["OTHER-PM-1"]
+    client.force_login(world.approver_a)
+    assert client.get(reverse("portfolio")).status_code == 404
+    assert api_as(world.approver_a).get(reverse("api:portfolio-summary")).status_code == 404
+
+
+def test_exports_carry_the_same_ranking(world, client):
+    scored(world)
+    client.force_login(world.leadership)
+    rows = list(csv.DictReader(io.StringIO(client.get(reverse("portfolio") + "?format=csv").content.decode())))
+    assert rows[0]["Project"] == world.project_b.code
+    assert rows[0]["RAG"] in ("green", "amber", "red")
+    xlsx = client.get(reverse("portfolio") + "?format=xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet["A2"].value == world.project_b.code
+    assert sheet["A1"].value == "Project"
+
+
+def test_api_summary_counts(world):
+    scored(world)
+    data = api_as(world.leadership).get(reverse("api:portfolio-summary")).json()
+    assert sum(data["counts"].values()) == len(data["projects"]) == 2
+
+
+def test_portfolio_query_count_is_fixed(world, client, django_assert_max_num_queries):
+    client.force_login(world.leadership)
+    scored(world)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("portfolio"))
+    for i in range(40):
+        p = ProjectFactory(manager=world.pm, code=f"MANY-{i}")
+        MilestoneFactory(project=p, baseline_date=dt.date(2026, 3, 1), forecast_date=dt.date(2026, 4, 1))
+    services.scores_recompute(now=NOW)
+    with django_assert_max_num_queries(len(ctx.captured_queries)):
+        client.get(reverse("portfolio"))
