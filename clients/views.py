@@ -3,6 +3,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from clients import access
+from metrics import lean_rollup, surveys
 from projects import selectors as project_selectors
 
 
@@ -20,4 +21,18 @@ def dashboard(request):
     if not access.is_client_user(request.user):
         raise Http404
     projects = project_selectors.project_list(user=request.user)
-    return render(request, "clients/dashboard.html", {"projects": projects, "client": request.user.client})
+    invitations = [(i, surveys.invitation_url(i)) for i in surveys.open_invitations(user=request.user)]
+    kpi_targets = list(lean_rollup.kpi_targets(user=request.user))
+    for target in kpi_targets:
+        target.comparison = lean_rollup.kpi_comparison(target.metric)
+    return render(
+        request,
+        "clients/dashboard.html",
+        {
+            "projects": projects,
+            "client": request.user.client,
+            "invitations": invitations,
+            "kpi_targets": kpi_targets,
+            "kpi_breaches": [t for t in kpi_targets if t.status == "breached"],
+        },
+    )

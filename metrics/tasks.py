@@ -52,3 +52,45 @@ def recompute_all_scores(at: str | None = None) -> int:
     from metrics.services import scores_recompute
 
     return scores_recompute(project_ids=None, channel="task", now=dt.datetime.fromisoformat(at) if at else None)
+
+
+@shared_task(
+    name="metrics.tasks.run_survey_schedule",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=300,
+    time_limit=360,
+)
+def run_survey_schedule(at: str | None = None) -> dict[str, int] | None:
+    """Hourly (beat): expire, open survey rounds and invite, remind; locked against a second beat.
+
+    ``at`` (ISO datetime) pins "now", for backfills and tests.
+    """
+    import datetime as dt
+
+    from metrics.surveys import surveys_run_schedule
+
+    return surveys_run_schedule(now=dt.datetime.fromisoformat(at) if at else None)
+
+
+@shared_task(
+    name="metrics.tasks.roll_up_lean_metrics",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=1800,
+    time_limit=1900,
+)
+def roll_up_lean_metrics(at: str | None = None) -> int | None:
+    """Nightly (beat): Lean counters per project and quarter, then the clients' KPI targets; idempotent.
+
+    ``at`` (ISO datetime) pins "now", for backfills and tests. None: another run held the lock.
+    """
+    import datetime as dt
+
+    from metrics.lean_rollup import lean_rollup_refresh
+
+    return lean_rollup_refresh(now=dt.datetime.fromisoformat(at) if at else None)

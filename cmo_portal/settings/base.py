@@ -7,6 +7,8 @@ Django a local-memory cache. See README.md, "Configuration".
 
 from datetime import timedelta
 
+from celery.schedules import crontab
+
 from cmo_portal.env import BASE_DIR, env
 
 VAR_DIR = BASE_DIR / "var"
@@ -163,6 +165,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-pending-notification-emails": {
         "task": "projects.tasks.send_pending_emails",
         "schedule": timedelta(minutes=5),
+    },
+    "survey-invitations-reminders-expiry": {
+        "task": "metrics.tasks.run_survey_schedule",
+        "schedule": crontab(minute=5),  # hourly, at :05
+    },
+    "lean-metrics-rollup": {
+        "task": "metrics.tasks.roll_up_lean_metrics",
+        "schedule": crontab(hour=2, minute=30),  # nightly, 02:30 UTC
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
