@@ -5,8 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from clients.api.views import ClientViewSet, TokenView, UserViewSet
-from metrics.api_portfolio import PortfolioSummaryView
 from metrics.api import LeanPortfolioView, PMCertificationViewSet, SurveyInvitationViewSet, SurveyResponseViewSet
+from metrics.api_portfolio import PortfolioSummaryView
 from projects.api.constraints import (
     BatchViewSet,
     ChangeRequestViewSet,
