@@ -50,6 +50,9 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
     page.set_default_timeout(15000)
+    page.console_errors = []  # CSP violations and script errors show up here
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
     yield page
     context.close()
 

@@ -16,6 +16,7 @@ def test_client_user_logs_in_and_sees_exactly_their_projects(world, live_server,
     assert world.project_b.code not in body
     assert world.client_b.name not in body
     screenshot("client-dashboard")
+    assert page.console_errors == []  # no CSP violation, no script error
 
 
 def test_wrong_password_keeps_the_user_on_the_login_page(world, live_server, page, screenshot):

@@ -78,6 +78,7 @@ def test_pm_changes_a_forecast_with_a_reason_and_the_row_and_timeline_update_in_
     assert len(with_reason) == 1, [(e.pgh_label, e.pgh_context) for e in events]
     assert with_reason[0].pgh_context["channel"] == "page"
     screenshot("pm-milestone-edited")
+    assert page.console_errors == []  # htmx ran under the CSP without errors
 
 
 def test_client_viewer_sees_only_shared_milestones_and_cannot_edit(world, live_server, page, screenshot):
