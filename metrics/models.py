@@ -361,7 +361,7 @@ class ClientKpiTargetQuerySet(models.QuerySet):
         return scope_queryset(self, user, client_path="client")
 
 
-@audited()
+@audited(exclude=["status", "value", "evaluated_at", "breach_notified_quarter"])  # nightly evaluation: not audited
 class ClientKpiTarget(models.Model):
     """A target agreed with a client (e.g. OTIF ≥ 95 %), evaluated nightly on the quarter to date."""
 

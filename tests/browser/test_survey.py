@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from metrics import surveys
+from metrics.lean_rollup import kpi_target_set
 from metrics.models import InvitationStatus, SurveyInvitation, SurveyResponse
 from tests.browser.conftest import ARTIFACTS, login
 from tests.clients.factories import PASSWORD
@@ -25,7 +26,7 @@ def phone(browser):
 
 
 def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    return page.evaluate(f"document.documentElement.scrollWidth <= {PHONE['width']}")
 
 
 def test_a_client_answers_a_survey_on_a_phone_in_under_a_minute(world, live_server, phone):
@@ -35,11 +36,15 @@ def test_a_client_answers_a_survey_on_a_phone_in_under_a_minute(world, live_serv
     world.milestone_a.save()
     surveys.surveys_run_schedule(now=timezone.now())
     invitation = SurveyInvitation.objects.get(recipient=world.viewer_a)
+    kpi_target_set(actor=world.leadership, client=world.client_a, metric="on_time_milestones", target="90")
 
+    ARTIFACTS.mkdir(exist_ok=True)
     login(phone, live_server, "viewer_a", PASSWORD)
     started = time.monotonic()
     assert phone.locator("#surveys-to-answer").is_visible()
+    assert phone.locator("#kpi-targets").is_visible()
     assert no_sideways_scroll(phone)
+    phone.screenshot(path=str(ARTIFACTS / "survey-phone-dashboard.png"), full_page=True)
     with phone.expect_navigation():
         phone.get_by_role("link", name="Answer (1 min)").tap()
     assert "How are we doing?" in phone.content()
@@ -53,7 +58,6 @@ def test_a_client_answers_a_survey_on_a_phone_in_under_a_minute(world, live_serv
     for option in phone.locator("label.scale-option").all()[:5]:
         box = option.bounding_box()
         assert box["height"] >= 40  # a comfortable tap target
-    ARTIFACTS.mkdir(exist_ok=True)
     phone.screenshot(path=str(ARTIFACTS / "survey-phone.png"), full_page=True)
 
     with phone.expect_navigation(url="**/surveys/"):
@@ -70,3 +74,25 @@ def test_a_client_answers_a_survey_on_a_phone_in_under_a_minute(world, live_serv
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.ANSWERED
     assert response.issue is None
+
+
+def test_leadership_reviews_lean_figures_and_pm_workload(world, live_server, page, screenshot):
+    from metrics.lean_rollup import kpi_target_set, lean_rollup_refresh
+    from tests.metrics.test_lean import NOW, build_project_in_db
+
+    lean_a = build_project_in_db(client=world.client_a, manager=world.pm, code="LEAN-A")
+    build_project_in_db(client=world.client_b, manager=world.other_pm, code="LEAN-B", service_type="analytical")
+    lean_rollup_refresh(now=NOW)
+    kpi_target_set(actor=world.leadership, client=world.client_a, metric="otif", target="95")
+
+    login(page, live_server, "lead", PASSWORD)
+    page.goto(f"{live_server.url}/portfolio/lean/?by=project&quarter=2026Q2&project={lean_a.pk}")
+    assert page.locator("table.lean-table tbody tr").count() == 2
+    assert page.locator("table.lean-table", has_text="accidental PM").is_visible()
+    assert page.locator("#project-phases", has_text="Process familiarisation").is_visible()
+    screenshot("lean-portfolio")
+    page.goto(f"{live_server.url}/portfolio/pm/")
+    assert page.get_by_text("accidental PM").first.is_visible()
+    screenshot("pm-workload")
+    page.goto(f"{live_server.url}/portfolio/kpi-targets/")
+    screenshot("kpi-targets")
