@@ -75,7 +75,13 @@ def can_sign_for_client(user, project) -> bool:
 
 
 def can_view_portfolio(user) -> bool:
+    """Portfolio reports and exports: PMs (their own projects), leadership and admins."""
     return is_staff_user(user)
+
+
+def can_lead(user) -> bool:
+    """Leadership decisions: scoring policy, client KPI targets, PM workload and certifications."""
+    return is_staff_user(user) and user.role in (Role.LEADERSHIP, Role.ADMIN)
 
 
 def can_manage_users(user) -> bool:

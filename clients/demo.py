@@ -257,10 +257,89 @@ def seed_demo(*, password: str = DEMO_PASSWORD, today: dt.date | None = None) ->
                 project_services.project_start(actor=manager, project=project)
                 _simulate_progress(project, demo, today)
                 _seed_records(project, demo, manager, today, clients[demo.client])
+    _seed_metrics(users, clients, today)
     from metrics.services import scores_recompute
 
     scores_recompute(channel="command")
     return logins
+
+
+def _seed_metrics(users: dict[str, User], clients: dict[str, Client], today: dt.date) -> None:
+    """PM certificates (Bruno's has lapsed: an "accidental PM"), KPI targets, survey answers, Lean roll-up."""
+    from clients.models import PMCertification
+    from metrics import lean_rollup, surveys
+    from metrics.models import ClientKpiTarget, SurveyInvitation
+
+    admin = users["admin"]
+    if not PMCertification.objects.exists():
+        from metrics.pm_excellence import pm_certification_record
+
+        pm_certification_record(
+            actor=admin,
+            user=users["pm.alice"],
+            kind="pmp",
+            issued=today - dt.timedelta(days=400),
+            expires=today + dt.timedelta(days=40),
+        )
+        pm_certification_record(
+            actor=admin,
+            user=users["pm.bruno"],
+            kind="internal",
+            issued=today - dt.timedelta(days=900),
+            expires=today - dt.timedelta(days=30),
+        )
+    if not ClientKpiTarget.objects.exists():
+        for slug, metric, target in (
+            ("aurora", "otif", "95"),
+            ("aurora", "right_first_time", "90"),
+            ("cascade", "on_time_milestones", "85"),
+            ("borealis", "csat", "4"),
+        ):
+            lean_rollup.kpi_target_set(actor=admin, client=clients[slug], metric=metric, target=target)
+    now = timezone.now()
+    surveys.surveys_run_schedule(now=now)
+    answers = {  # one promoter, one passive and one detractor (who gets a follow-up issue)
+        "aurora": (
+            {
+                "csat_communication": 5,
+                "csat_responsiveness": 4,
+                "csat_quality": 5,
+                "csat_schedule": 3,
+                "csat_overall": 4,
+                "nps": 9,
+            },
+            "Good communication; the batch 2 slip worries us.",
+        ),
+        "borealis": (
+            {
+                "csat_communication": 4,
+                "csat_responsiveness": 4,
+                "csat_quality": 4,
+                "csat_schedule": 4,
+                "csat_overall": 4,
+                "nps": 8,
+            },
+            "",
+        ),
+        "cascade": (
+            {
+                "csat_communication": 3,
+                "csat_responsiveness": 2,
+                "csat_quality": 4,
+                "csat_schedule": 2,
+                "csat_overall": 2,
+                "nps": 5,
+            },
+            "Campaign 2 dates keep moving and we hear about it late.",
+        ),
+    }
+    for invitation in SurveyInvitation.objects.filter(
+        answered_at__isnull=True, recipient__username__endswith=".approver"
+    ):
+        scores, comment = answers[invitation.recipient.client.slug]
+        surveys.survey_answer(actor=invitation.recipient, invitation=invitation, answers=scores, comment=comment)
+    lean_rollup.lean_rollup_refresh(now=now)
+    lean_rollup.kpi_targets_evaluate(now=now)
 
 
 def _seed_records(project: Project, demo: DemoProject, pm: User, today: dt.date, client: Client) -> None:
@@ -270,7 +349,7 @@ def _seed_records(project: Project, demo: DemoProject, pm: User, today: dt.date,
     elapsed = max((today - project.start_date).days, 1)
     length = max((project.target_date - project.start_date).days, 1)
     burn = Decimal(str(1 + demo.slip_days / 60))  # late projects also overspend a little
-    spent = (budget * Decimal(elapsed) / Decimal(length) * burn).quantize(Decimal("1"))
+    spent = (budget * Decimal(elapsed) / Decimal(length) * Decimal("0.7") * burn).quantize(Decimal("1"))
     months = max(elapsed // 30, 1)
     for k in range(months):
         project_services.cost_entry_create(
@@ -298,7 +377,7 @@ def _seed_records(project: Project, demo: DemoProject, pm: User, today: dt.date,
             project=project,
             number=f"{demo.code}-B{k:02d}",
             planned_date=planned,
-            actual_date=planned + dt.timedelta(days=rng.choice([0, 1, 4])),
+            actual_date=planned + dt.timedelta(days=rng.choice([0, 0, 0, 3])),
             outcome="released",
         )
         if demo.slip_days > 10 and k == 2:

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from clients import access
 from metrics import lean_rollup, surveys
 from projects import selectors as project_selectors
+from projects.models import ChangeRequest, ChangeRequestStatus
 
 
 @login_required
@@ -25,12 +26,20 @@ def dashboard(request):
     kpi_targets = list(lean_rollup.kpi_targets(user=request.user))
     for target in kpi_targets:
         target.comparison = lean_rollup.kpi_comparison(target.metric)
+    awaiting = list(
+        ChangeRequest.objects.for_user(request.user)
+        .filter(status=ChangeRequestStatus.SUBMITTED)
+        .select_related("project")
+        .order_by("submitted_at")
+    )
     return render(
         request,
         "clients/dashboard.html",
         {
             "projects": projects,
             "client": request.user.client,
+            "awaiting_decision": awaiting,
+            "can_sign": request.user.role == "client_approver",
             "invitations": invitations,
             "kpi_targets": kpi_targets,
             "kpi_breaches": [t for t in kpi_targets if t.status == "breached"],

@@ -327,8 +327,7 @@ def kpi_targets_evaluate(*, now: dt.datetime | None = None) -> list[ClientKpiTar
     return _evaluate(targets, now or timezone.now()) if targets else []
 
 
-def can_manage_kpi_targets(user) -> bool:
-    return access.is_staff_user(user) and user.role in (Role.LEADERSHIP, Role.ADMIN)
+can_manage_kpi_targets = access.can_lead
 
 
 @transaction.atomic

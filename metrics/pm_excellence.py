@@ -24,13 +24,8 @@ EXPIRING_WITHIN = dt.timedelta(days=90)
 LIVE_STATUSES = (ProjectStatus.ACTIVE, ProjectStatus.ON_HOLD)
 
 
-def can_view_pm_workload(user) -> bool:
-    """Leadership and administrators review PMs' workload and certification (never client users)."""
-    return access.is_staff_user(user) and user.role in (Role.LEADERSHIP, Role.ADMIN)
-
-
-def can_record_certification(user) -> bool:
-    return access.is_staff_user(user) and user.role in (Role.LEADERSHIP, Role.ADMIN)
+can_view_pm_workload = access.can_lead  # leadership and admins, never client users
+can_record_certification = access.can_lead
 
 
 def current_certification(today: dt.date, *, prefix: str = "") -> Q:

@@ -9,7 +9,7 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.utils import timezone
 
 from clients.models import Role
@@ -69,7 +69,7 @@ def portfolio_rows(*, user) -> list[PortfolioRow]:
             critical=count_of(QualityEvent.objects.filter(closed__isnull=True, severity="critical")),
             pending=count_of(ChangeRequest.objects.filter(status=ChangeRequestStatus.SUBMITTED)),
         )
-        .order_by("-risk", "code")
+        .order_by(F("risk").desc(nulls_last=True), "code")
     )
     out = []
     for p in rows:

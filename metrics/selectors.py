@@ -84,7 +84,7 @@ def scoring_inputs(project_ids: list[int], *, as_of: dt.date | None = None) -> d
         for row in Batch.objects.filter(project_id__in=ids)
         .exclude(outcome=BatchOutcome.PENDING)
         .values("project_id")
-        .annotate(total=Count("pk"), rft=Count("pk", filter=Q(right_first_time=True)))
+        .annotate(total=Count("pk"), rft=Count("pk", filter=Q(right_first_time=True, outcome=BatchOutcome.RELEASED)))
     }
     open_events = QualityEvent.objects.filter(project_id__in=ids, closed__isnull=True)
     deviation_kinds = [QualityEventKind.DEVIATION, QualityEventKind.OOS]

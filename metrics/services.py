@@ -198,7 +198,7 @@ def _alert_on_worse_rag(snapshots: list[ScoreSnapshot], previous: dict) -> None:
 @transaction.atomic
 def scoring_policy_create_version(*, actor, parameters: dict, note: str) -> ScoringPolicy:
     """Leadership changes weights or thresholds: a new version; old versions never change."""
-    if not (access.is_staff_user(actor) and actor.role in (Role.LEADERSHIP, Role.ADMIN)):
+    if not access.can_lead(actor):
         raise PermissionDenied("Only leadership and administrators change the scoring policy.")
     if not (note or "").strip():
         raise ValidationError({"note": ["Say why the policy changes."]})

@@ -107,7 +107,7 @@ def tradeoff_proposal_decide(request, pk: int):
 @login_required
 def scoring_policy(request):
     """Leadership reviews and versions the scoring policy (a change is a new version)."""
-    if not (access.is_staff_user(request.user) and request.user.role in (Role.LEADERSHIP, Role.ADMIN)):
+    if not access.can_lead(request.user):
         raise Http404
     current = selectors.current_policy()
     form = ScoringPolicyForm(request.POST or None, policy=current)

@@ -38,6 +38,8 @@ def project_list(request):
 
 
 def _project_context(request, pk: int, **extra):
+    from metrics.pm_excellence import project_has_accidental_pm
+
     page = _or_404(selectors.project_page, user=request.user, pk=pk)
     today = timezone.localdate()
     forms = {}
@@ -51,6 +53,7 @@ def _project_context(request, pk: int, **extra):
         "timeline": render_timeline(page.rows, today=today),
         "today": today,
         "rebaseline_form": RebaselineForm(),
+        "accidental_pm": page.is_staff and project_has_accidental_pm(page.project),
         **extra,
     }
 
