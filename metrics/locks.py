@@ -5,8 +5,12 @@ Transaction-scoped (``pg_try_advisory_xact_lock``): released on commit or rollba
 
 from django.db import connection
 
+# One key per job, all here so no two jobs ever share one.
+ALL_PROJECTS_LOCK = 7_240_001  # the scheduled recompute of every active project
+ONE_PROJECT_LOCK = 7_240_002  # first key of a one-project recompute (second key: the project id)
 SURVEY_SCHEDULE_LOCK = 7_240_010  # hourly invitations, reminders and expiry
 LEAN_ROLLUP_LOCK = 7_240_011  # nightly Lean roll-up and KPI target evaluation
+DIGEST_LOCK = 7_240_012  # Monday's weekly digest
 
 
 def try_xact_lock(*keys: int) -> bool:

@@ -5,7 +5,7 @@ import logging
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -13,6 +13,7 @@ from clients import access
 from clients.models import Role, User
 from cmo_portal.audit_context import audit_context
 from metrics import scoring
+from metrics.locks import ALL_PROJECTS_LOCK, ONE_PROJECT_LOCK, try_xact_lock
 from metrics.models import POLICY_PARAMETERS, RAG_ORDER, ScoreSnapshot, ScoringPolicy, TradeoffProposal
 from metrics.selectors import current_policy, scoring_inputs
 from projects.models import Project, ProjectStatus
@@ -22,8 +23,6 @@ logger = logging.getLogger(__name__)
 
 BUCKET_MINUTES = 15
 BATCH_SIZE = 500
-ALL_PROJECTS_LOCK = 7_240_001  # pg advisory lock key of the "recompute all" run
-ONE_PROJECT_LOCK = 7_240_002  # first key of the per-project lock (second key: project id)
 SNAPSHOT_FIELDS = [
     "computed_at",
     "as_of",
@@ -103,12 +102,6 @@ def _snapshot(result: scoring.ScoreResult, inputs: scoring.ProjectInputs, bucket
     )
 
 
-def _try_lock(*keys: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT pg_try_advisory_xact_lock({', '.join(['%s'] * len(keys))})", keys)  # noqa: S608
-        return bool(cursor.fetchone()[0])
-
-
 def scores_recompute(
     *, project_ids: list[int] | None = None, channel: str = "task", now: dt.datetime | None = None
 ) -> int:
@@ -122,13 +115,13 @@ def scores_recompute(
     written = 0
     with transaction.atomic(), audit_context(channel=channel, reason="Score recompute"):
         if project_ids is None:
-            if not _try_lock(ALL_PROJECTS_LOCK):
+            if not try_xact_lock(ALL_PROJECTS_LOCK):
                 logger.info("Another recompute of all projects is running; skipping.")
                 return 0
             ids = list(Project.objects.filter(status=ProjectStatus.ACTIVE).order_by("pk").values_list("pk", flat=True))
         else:
             ids = sorted(set(project_ids))
-            if len(ids) == 1 and not _try_lock(ONE_PROJECT_LOCK, ids[0]):
+            if len(ids) == 1 and not try_xact_lock(ONE_PROJECT_LOCK, ids[0]):
                 return 0  # the same project is being recomputed right now; that run sees our data
         policy = current_policy().as_policy()
         for start in range(0, len(ids), BATCH_SIZE):

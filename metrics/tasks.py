@@ -94,3 +94,11 @@ def roll_up_lean_metrics(at: str | None = None) -> int | None:
     from metrics.lean_rollup import lean_rollup_refresh
 
     return lean_rollup_refresh(now=dt.datetime.fromisoformat(at) if at else None)
+
+
+@shared_task(name="metrics.tasks.send_weekly_digest", soft_time_limit=300, time_limit=360)
+def send_weekly_digest() -> int | None:
+    """Monday 07:00 UTC: leadership's portfolio digest and each client user's own projects."""
+    from metrics.digest import weekly_digest_send
+
+    return weekly_digest_send()

@@ -162,6 +162,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "metrics.tasks.recompute_all_scores",
         "schedule": timedelta(minutes=15),
     },
+    "weekly-digest": {
+        "task": "metrics.tasks.send_weekly_digest",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+    },
     "send-pending-notification-emails": {
         "task": "projects.tasks.send_pending_emails",
         "schedule": timedelta(minutes=5),
