@@ -182,6 +182,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Celery worker did not start:\n{log_path.read_text()}")
             time.sleep(0.2)
+        process.log_path = log_path
         yield process
     finally:
         process.terminate()

@@ -19,3 +19,7 @@ if env.str("CMO_TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["NAME"] = env.str("CMO_TEST_DATABASE_NAME")
 # A cache namespace of this run's own (counters such as failed signatures live in the cache).
 CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"
+
+if env.bool("CMO_TEST_BEAT_PING", default=False):
+    # Only for the test that proves beat delivers ticks to a real worker (tests/test_celery.py).
+    CELERY_BEAT_SCHEDULE = {"ping-every-second": {"task": "cmo_portal.ping", "schedule": 1.0}}
