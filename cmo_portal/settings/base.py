@@ -135,7 +135,7 @@ else:
     CELERY_FS_DIR = VAR_DIR / "celery"
     for _sub in ("queue", "processed", "results", "control"):
         (CELERY_FS_DIR / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost//"  # the host is ignored; naming it silences kombu
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_FS_DIR / "queue"),
         "data_folder_out": str(CELERY_FS_DIR / "queue"),
