@@ -1,0 +1,25 @@
+"""The pure modules stay pure and typed: `mypy --strict` on them is part of the suite."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_pure_modules_pass_mypy_strict():
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "metrics/scoring.py", "metrics/lean.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_pure_modules_import_no_django():
+    for module in ("metrics/scoring.py", "metrics/lean.py"):
+        source = (ROOT / module).read_text()
+        assert "import django" not in source
+        assert "from django" not in source, module
