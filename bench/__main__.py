@@ -64,7 +64,13 @@ def bench_pages() -> None:
     http = HttpClient()
     http.force_login(lead)
     project = Project.objects.order_by("pk").first()
-    pages = {"/projects/": "project list", f"/projects/{project.pk}/": "project page", "/api/v1/projects/": "API list"}
+    pages = {
+        "/projects/": "project list",
+        f"/projects/{project.pk}/": "project page",
+        "/portfolio/": "portfolio",
+        "/api/v1/projects/": "API list",
+        "/api/v1/scores/": "API scores",
+    }
     print("Pages (leadership, whole bench portfolio)")
     for url, label in pages.items():
         queries = count_queries(lambda u=url: http.get(u))
