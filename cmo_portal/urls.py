@@ -13,6 +13,7 @@ urlpatterns = [
     path("", client_views.home, name="home"),
     path("dashboard/", client_views.dashboard, name="dashboard"),
     path("projects/", project_views.project_list, name="project-list"),
+    path("projects/new/", project_views.project_create, name="project-create"),
     path("projects/<int:pk>/", project_views.project_detail, name="project-detail"),
     path("projects/<int:pk>/start/", project_views.project_start, name="project-start"),
     path("projects/<int:pk>/baselines/", project_views.project_baselines, name="project-baselines"),

@@ -209,3 +209,38 @@ class IssueCommentForm(forms.Form):
 
 class IssueResolveForm(forms.Form):
     resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class ProjectCreateForm(forms.Form):
+    """A PM opens a project from a template: milestones and checklists follow from the start date."""
+
+    client = forms.ModelChoiceField(queryset=None)
+    template = forms.ModelChoiceField(queryset=None, help_text="Milestones, weights and checklists to start from.")
+    code = forms.CharField(max_length=30, help_text="Short unique code, e.g. AUR-TT-03.")
+    name = forms.CharField(max_length=200)
+    product = forms.CharField(max_length=200, required=False)
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    target_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Empty: the template's length."
+    )
+    budget = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, label="Budget (BAC)")
+    contract_value = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    currency = forms.CharField(max_length=3, initial="EUR")
+
+    def __init__(self, *args, **kwargs):
+        from clients.models import Client
+        from projects.models import ProjectTemplate
+
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.filter(active=True)
+        self.fields["template"].queryset = ProjectTemplate.objects.filter(active=True)
+
+    def project_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        template = data.pop("template")
+        if data.get("target_date") is None:
+            length = max((m.offset_days + m.duration_days for m in template.milestones.all()), default=0)
+            data["target_date"] = data["start_date"] + timezone.timedelta(days=length)
+        data["contract_value"] = data.get("contract_value") or 0
+        data["currency"] = data["currency"].upper()
+        return {"template": template, "service_type": template.service_type, **data}

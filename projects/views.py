@@ -33,7 +33,12 @@ def project_list(request):
     return render(
         request,
         "projects/project_list.html",
-        {"projects": projects, "mine": mine, "is_pm": request.user.role == "project_manager"},
+        {
+            "projects": projects,
+            "mine": mine,
+            "is_pm": request.user.role == "project_manager",
+            "can_create": access.can_create_project(request.user),
+        },
     )
 
 
@@ -56,6 +61,25 @@ def _project_context(request, pk: int, **extra):
         "accidental_pm": page.is_staff and project_has_accidental_pm(page.project),
         **extra,
     }
+
+
+@login_required
+def project_create(request):
+    """A PM (or admin) opens a project from a template."""
+    from projects.forms import ProjectCreateForm
+
+    if not access.can_create_project(request.user):
+        raise Http404
+    form = ProjectCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(actor=request.user, **form.project_fields())
+        except ValidationError as error:
+            _add_form_errors(form, error)
+        else:
+            messages.success(request, f"{project.code} created with its milestones. Start it to record the baseline.")
+            return redirect("project-detail", pk=project.pk)
+    return render(request, "projects/project_create.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required

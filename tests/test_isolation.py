@@ -64,6 +64,7 @@ ROUTES: dict[str, Route] = {
     "home": Route("page"),
     "dashboard": Route("page"),
     "project-list": Route("page"),
+    "project-create": Route("page", staff_only=True),
     "project-detail": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
     "project-start": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}, method="post"),
     "project-baselines": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),

@@ -79,3 +79,36 @@ def test_project_lists_use_a_fixed_number_of_queries(world, client, django_asser
     ProjectFactory.create_batch(48, client=world.client_a, manager=world.pm)
     with django_assert_max_num_queries(with_few):
         count_queries()
+
+
+def test_pm_creates_a_project_from_a_template_on_the_page(world, client):
+    from tests.projects.factories import MilestoneTemplateFactory
+
+    MilestoneTemplateFactory(template=world.template, name="Kick-off", offset_days=0, duration_days=10)
+    MilestoneTemplateFactory(template=world.template, name="Report", offset_days=10, duration_days=20)
+    client.force_login(world.pm)
+    response = client.post(
+        reverse("project-create"),
+        {
+            "client": world.client_a.pk,
+            "template": world.template.pk,
+            "code": "AAA-NEW-07",
+            "name": "Page-made",
+            "start_date": "2026-12-01",
+            "budget": "100000",
+            "currency": "eur",
+        },
+    )
+    assert response.status_code == 302
+    project = Project.objects.get(code="AAA-NEW-07")
+    assert (project.manager, project.currency, str(project.target_date)) == (world.pm, "EUR", "2026-12-31")
+    assert list(project.milestones.values_list("name", flat=True)) == ["Kick-off", "Report"]
+
+
+def test_project_page_form_errors_write_nothing_and_clients_cannot_create(world, client):
+    client.force_login(world.pm)
+    response = client.post(reverse("project-create"), {"code": world.project_a.code, "name": ""})
+    assert response.status_code == 400
+    assert Project.objects.count() == 2
+    client.force_login(world.approver_a)
+    assert client.get(reverse("project-create")).status_code == 404
