@@ -481,7 +481,6 @@ def cost_entry_create(*, actor, project: Project, **fields) -> CostEntry:
     return entry
 
 
-COST_CSV_COLUMNS = ("date", "amount", "category", "description")
 MAX_AMOUNT = Decimal(10) ** 12  # money columns hold 12 integer digits
 
 
