@@ -19,6 +19,7 @@ urlpatterns = [
     path("projects/<int:pk>/baselines/", project_views.project_baselines, name="project-baselines"),
     path("projects/<int:pk>/audit/", project_views.project_audit, name="project-audit"),
     path("projects/<int:pk>/audit.csv", project_views.project_audit_csv, name="project-audit-csv"),
+    path("projects/<int:pk>/milestones.ics", project_views.project_calendar, name="project-calendar"),
     path("milestones/<int:pk>/edit/", project_views.milestone_edit, name="milestone-edit"),
     path("checklist/<int:pk>/toggle/", project_views.checklist_toggle, name="checklist-toggle"),
     path("baselines/<int:pk>/sign/", project_views.baseline_sign, name="baseline-sign"),

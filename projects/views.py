@@ -214,6 +214,18 @@ def baseline_sign(request, pk: int):
     )
 
 
+@login_required
+def project_calendar(request, pk: int):
+    """The milestones the user may see, as an iCalendar file."""
+    from projects.calendar_feed import milestones_ics
+
+    project = _or_404(selectors.project_get, user=request.user, pk=pk)
+    milestones = Milestone.objects.for_user(request.user).filter(project=project).order_by("sequence")
+    response = HttpResponse(milestones_ics(project, milestones, now=timezone.now()), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="{project.code}-milestones.ics"'
+    return response
+
+
 def _staff_project(request, pk: int) -> Project:
     project = _or_404(selectors.project_get, user=request.user, pk=pk)
     if not access.is_staff_user(request.user):

@@ -70,6 +70,7 @@ ROUTES: dict[str, Route] = {
     "project-baselines": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
     "project-audit": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
     "project-audit-csv": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "project-calendar": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
     "milestone-edit": Route("page", kwargs=lambda w: {"pk": w.milestone_b.pk}, method="post"),
     "checklist-toggle": Route("page", kwargs=lambda w: {"pk": w.checklist_b.pk}, method="post"),
     "baseline-sign": Route("page", kwargs=lambda w: {"pk": w.baseline_b.pk}, insider="approver_b"),

@@ -231,3 +231,17 @@ def test_milestone_views_use_a_fixed_number_of_queries(world, client, url_name, 
         ChecklistItemFactory(milestone=m)
     with django_assert_max_num_queries(few):
         measure()
+
+
+def test_calendar_feed_has_the_visible_milestones_only(world, client):
+    from icalendar import Calendar
+
+    client.force_login(world.viewer_a)
+    response = client.get(reverse("project-calendar", kwargs={"pk": world.project_a.pk}))
+    assert response["Content-Type"] == "text/calendar"
+    events = [e for e in Calendar.from_ical(response.content).walk("VEVENT")]
+    assert [str(e["summary"]) for e in events] == ["AAA-OPEN-01: Aurora shared milestone"]
+    assert events[0].decoded("dtstart") == dt.date(2026, 6, 1)
+    client.force_login(world.pm)
+    staff = Calendar.from_ical(client.get(reverse("project-calendar", kwargs={"pk": world.project_a.pk})).content)
+    assert len(list(staff.walk("VEVENT"))) == 2
