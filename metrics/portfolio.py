@@ -208,3 +208,16 @@ def _render_risk_bars(rows: list[PortfolioRow]) -> str:
         plt.close(fig)
     svg = buffer.getvalue()
     return svg[svg.index("<svg") :]
+
+
+def portfolio_pdf(rows: list[PortfolioRow], *, user, chart: str) -> bytes:
+    """The same report as a PDF (WeasyPrint renders the print template; the chart is the page's SVG)."""
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "metrics/portfolio_pdf.html",
+        {"rows": rows, "counts": rag_counts(rows), "chart": chart, "user": user, "generated": timezone.now()},
+    )
+    return HTML(string=html).write_pdf()

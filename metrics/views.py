@@ -146,8 +146,11 @@ def portfolio(request):
         )
         response["Content-Disposition"] = f'attachment; filename="portfolio-{stamp}.xlsx"'
         return response
-    return render(
-        request,
-        "metrics/portfolio.html",
-        {"rows": rows, "counts": report.rag_counts(rows), "chart": report.risk_bar_svg(rows)},
-    )
+    chart = report.risk_bar_svg(rows)
+    if fmt == "pdf":
+        response = HttpResponse(
+            report.portfolio_pdf(rows, user=request.user, chart=chart), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'attachment; filename="portfolio-{stamp}.pdf"'
+        return response
+    return render(request, "metrics/portfolio.html", {"rows": rows, "counts": report.rag_counts(rows), "chart": chart})

@@ -76,3 +76,12 @@ def test_portfolio_query_count_is_fixed(world, client, django_assert_max_num_que
     services.scores_recompute(now=NOW)
     with django_assert_max_num_queries(len(ctx.captured_queries)):
         client.get(reverse("portfolio"))
+
+
+def test_pdf_report_renders(world, client):
+    scored(world)
+    client.force_login(world.leadership)
+    response = client.get(reverse("portfolio") + "?format=pdf")
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert len(response.content) > 5000  # a chart and a table, not an empty page
