@@ -57,3 +57,12 @@ def test_dashboard_lists_change_requests_awaiting_the_clients_decision(world, cl
     assert "Review and sign" in page
     client.force_login(world.viewer_b)
     assert "Add a PPQ batch" not in client.get(reverse("dashboard")).content.decode()
+
+
+def test_repeated_wrong_passwords_lock_the_login(world, client, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        client.post(reverse("login"), {"username": "viewer_a", "password": "wrong"})
+    locked = client.post(reverse("login"), {"username": "viewer_a", "password": PASSWORD})
+    assert locked.status_code in (403, 429)
+    assert "_auth_user_id" not in client.session
