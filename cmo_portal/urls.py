@@ -49,3 +49,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]
+
+handler404 = "cmo_portal.errors.not_found"
+handler500 = "cmo_portal.errors.server_error"

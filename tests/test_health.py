@@ -37,3 +37,11 @@ def test_readyz_is_503_with_a_reason_when_the_database_is_unreachable():
     status, body = run_probe(DATABASE_URL="postgres://postgres@127.0.0.1:1/nowhere")
     assert status == 503
     assert "database unreachable" in body
+
+
+@pytest.mark.django_db
+def test_unknown_api_paths_answer_json_404(client):
+    response = client.get("/api/v1/nothing/here/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    assert client.get("/no-such-page/").status_code == 404
