@@ -9,12 +9,13 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from clients.models import Role
 from metrics.models import ScoreSnapshot
 from projects.models import ChangeRequest, ChangeRequestStatus, Milestone, Project, QualityEvent
+from projects.selectors import count_per_project
 
 
 def can_view_portfolio(user) -> bool:
@@ -51,11 +52,6 @@ def portfolio_rows(*, user) -> list[PortfolioRow]:
     if user.role == Role.PROJECT_MANAGER:
         projects = projects.filter(manager=user)
 
-    def count_of(queryset):
-        return Subquery(
-            queryset.filter(project=OuterRef("pk")).order_by().values("project").annotate(n=Count("pk")).values("n")[:1]
-        )
-
     rows = (
         projects.select_related("client", "manager")
         .annotate(
@@ -65,9 +61,9 @@ def portfolio_rows(*, user) -> list[PortfolioRow]:
             spi=Subquery(latest.values("schedule_performance_index")[:1]),
             cpi=Subquery(latest.values("cost_performance_index")[:1]),
             result=Subquery(latest.values("result")[:1]),
-            overdue=count_of(Milestone.objects.filter(actual_date__isnull=True, forecast_date__lt=today)),
-            critical=count_of(QualityEvent.objects.filter(closed__isnull=True, severity="critical")),
-            pending=count_of(ChangeRequest.objects.filter(status=ChangeRequestStatus.SUBMITTED)),
+            overdue=count_per_project(Milestone.objects.filter(actual_date__isnull=True, forecast_date__lt=today)),
+            critical=count_per_project(QualityEvent.objects.filter(closed__isnull=True, severity="critical")),
+            pending=count_per_project(ChangeRequest.objects.filter(status=ChangeRequestStatus.SUBMITTED)),
         )
         .order_by(F("risk").desc(nulls_last=True), "code")
     )

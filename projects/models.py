@@ -519,12 +519,12 @@ class QualityImpact(models.TextChoices):
     CRITICAL = "critical", "Critical"
 
 
-class ChangeRequestQuerySet(ProjectChildQuerySet):
+class ChangeRequestQuerySet(models.QuerySet):
     def for_user(self, user):
-        queryset = super().for_user(user)
-        if getattr(user, "is_client_user", False):
-            queryset = queryset.exclude(status=ChangeRequestStatus.DRAFT)  # drafts are the CMO's work in progress
-        return queryset
+        # Drafts are the CMO's work in progress: client users see a request once it is submitted.
+        return scope_queryset(
+            self, user, client_path="project__client", client_condition=~Q(status=ChangeRequestStatus.DRAFT)
+        )
 
 
 @audited()

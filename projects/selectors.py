@@ -18,6 +18,12 @@ from projects.models import (
 )
 
 
+def count_per_project(queryset) -> Subquery:
+    """A correlated COUNT of ``queryset``'s rows belonging to the outer project; NULL when there are none."""
+    queryset = queryset.filter(project=OuterRef("pk"))
+    return Subquery(queryset.order_by().values("project").annotate(n=Count("pk")).values("n")[:1])
+
+
 def project_list(*, user, today: dt.date | None = None, mine: bool = False):
     """Projects in scope, annotated with the next open milestone, the overdue count and the latest scores.
 
@@ -37,13 +43,7 @@ def project_list(*, user, today: dt.date | None = None, mine: bool = False):
             next_milestone_date=Subquery(next_open.values("forecast_date")[:1]),
             risk_score=Subquery(latest_score.values("risk_score")[:1]),
             rag=Subquery(latest_score.values("rag")[:1]),
-            overdue_count=Subquery(
-                milestones.filter(forecast_date__lt=today)
-                .order_by()
-                .values("project")
-                .annotate(n=Count("pk"))
-                .values("n")[:1]
-            ),
+            overdue_count=count_per_project(milestones.filter(forecast_date__lt=today)),
         )
         .order_by(F("overdue_count").desc(nulls_last=True), F("next_milestone_date").asc(nulls_last=True), "code")
     )
