@@ -121,3 +121,39 @@ class PMCertification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.user})"
+
+
+class CalendarFeedTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class CalendarFeedToken(models.Model):
+    """A user's secret calendar-subscription link; only the SHA-256 of the secret is stored.
+
+    Calendar apps fetch the feed without a session, so the link is a bearer credential:
+    a database dump or an admin page must not reveal a usable URL. Resetting revokes the
+    previous row (kept, with ``revoked_at``, as history) and issues a new one.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="calendar_feed_tokens")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CalendarFeedTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_calendar_feed_token_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"Calendar feed of {self.user} ({state})"

@@ -1,10 +1,19 @@
 """Writes for clients and users."""
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
-from django.db import transaction
+import datetime as dt
+import hashlib
+import secrets
 
-from clients.models import CLIENT_ROLES, Client, Role, User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from clients.models import CLIENT_ROLES, CalendarFeedToken, Client, Role, User
+
+CALENDAR_FEED_SECRET_BYTES = 32  # 256 bits of randomness, 43 URL-safe characters
+CALENDAR_FEED_LAST_USED_PRECISION = dt.timedelta(hours=1)  # calendar apps poll often; one write per hour at most
 
 
 def _check_role_client(role: str, client: Client | None) -> None:
@@ -52,3 +61,60 @@ def client_create(*, actor: User | None, name: str, slug: str, active: bool = Tr
     client.full_clean()
     client.save()
     return client
+
+
+# --- Calendar subscription links -----------------------------------------------------
+
+
+def calendar_feed_token_hash(secret: str) -> str:
+    """SHA-256 (hex) of a feed secret: the only form in which the secret is stored."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _require_self_or_admin(actor: User, user: User) -> None:
+    if not (actor.is_authenticated and actor.is_active and (actor.pk == user.pk or actor.role == Role.ADMIN)):
+        raise PermissionDenied("Only the user or an administrator manages a calendar link.")
+
+
+@transaction.atomic
+def calendar_feed_token_issue(*, actor: User, user: User) -> tuple[CalendarFeedToken, str]:
+    """Issue ``user`` a new secret calendar link, revoking the previous one; returns the secret (shown once)."""
+    _require_self_or_admin(actor, user)
+    user = User.objects.select_for_update().get(pk=user.pk)  # two resets at once: the second waits, one stays active
+    if not user.is_active:
+        raise ValidationError({"user": ["An inactive user cannot have a calendar link."]})
+    CalendarFeedToken.objects.active().filter(user=user).update(revoked_at=timezone.now())
+    secret = secrets.token_urlsafe(CALENDAR_FEED_SECRET_BYTES)
+    token = CalendarFeedToken.objects.create(user=user, token_hash=calendar_feed_token_hash(secret))
+    return token, secret
+
+
+@transaction.atomic
+def calendar_feed_token_revoke(*, actor: User, user: User) -> int:
+    """Turn off ``user``'s calendar link (calendar apps get 404 from then on); returns how many were revoked."""
+    _require_self_or_admin(actor, user)
+    return CalendarFeedToken.objects.active().filter(user=user).update(revoked_at=timezone.now())
+
+
+def calendar_feed_token_use(*, secret: str) -> User | None:
+    """The active user a feed secret belongs to, or None (callers answer 404); records the last use.
+
+    Looked up by the SHA-256 of the secret through a unique index: the comparison only ever
+    sees the digest, so its timing tells nothing about the secret itself.
+    """
+    if not secret or len(secret) > 128:
+        return None
+    token = (
+        CalendarFeedToken.objects.active()
+        .filter(token_hash=calendar_feed_token_hash(secret), user__is_active=True)
+        .select_related("user", "user__client")
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or token.last_used_at < now - CALENDAR_FEED_LAST_USED_PRECISION:
+        CalendarFeedToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - CALENDAR_FEED_LAST_USED_PRECISION)
+        ).update(last_used_at=now)
+    return token.user

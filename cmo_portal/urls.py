@@ -7,6 +7,7 @@ from cmo_portal import health
 from metrics import views as metric_views
 from metrics import views_portfolio as portfolio_views
 from projects import views as project_views
+from projects import views_calendar as calendar_views
 from projects import views_constraints as record_views
 
 urlpatterns = [
@@ -20,6 +21,11 @@ urlpatterns = [
     path("projects/<int:pk>/audit/", project_views.project_audit, name="project-audit"),
     path("projects/<int:pk>/audit.csv", project_views.project_audit_csv, name="project-audit-csv"),
     path("projects/<int:pk>/milestones.ics", project_views.project_calendar, name="project-calendar"),
+    path("calendar/", client_views.calendar_subscription, name="calendar-subscription"),
+    path("calendar/<str:token>/milestones.ics", calendar_views.calendar_feed, name="calendar-feed"),
+    path(
+        "calendar/<str:token>/projects/<int:pk>.ics", calendar_views.calendar_feed_project, name="calendar-feed-project"
+    ),
     path("milestones/<int:pk>/edit/", project_views.milestone_edit, name="milestone-edit"),
     path("checklist/<int:pk>/toggle/", project_views.checklist_toggle, name="checklist-toggle"),
     path("baselines/<int:pk>/sign/", project_views.baseline_sign, name="baseline-sign"),

@@ -22,7 +22,7 @@ from clients.models import CLIENT_ROLES, Client, Role, User
 from cmo_portal.audit_context import audit_context
 from metrics import lean
 from metrics.locks import LEAN_ROLLUP_LOCK, try_xact_lock
-from metrics.models import ClientKpiTarget, KpiMetric, KpiStatus, LeanSnapshot, SurveyResponse
+from metrics.models import ClientKpiTarget, KpiMetric, KpiStatus, LeanSnapshot, ScoreLens, SurveyResponse
 from metrics.quarters import previous_quarter, quarter_label, quarter_of, recent_quarters
 from metrics.satisfaction import GROUPINGS, csat_mean, group_label, portfolio_projects
 from projects.models import (
@@ -45,12 +45,17 @@ BATCH_SIZE = 500
 # --- Fetch ------------------------------------------------------------------------------------
 
 
-def fetch_lean_data(project_ids: list[int]) -> dict[int, lean.LeanProjectData]:
-    """The Lean inputs of many projects in six queries (internal: callers scope the ids)."""
+def fetch_lean_data(project_ids: list[int], *, lens: str = ScoreLens.CMO) -> dict[int, lean.LeanProjectData]:
+    """The Lean inputs of many projects in six queries (internal: callers scope the ids).
+
+    ``lens="client"`` counts only client-visible milestones: the client's agreed KPIs measure what the
+    client sees (batches, submitted change requests and shared issues are the client's in both lenses).
+    """
     projects = dict(Project.objects.filter(pk__in=project_ids).values_list("pk", "start_date"))
     ids = list(projects)
     milestones = defaultdict(list)
-    for row in Milestone.objects.filter(project_id__in=ids).values(
+    visible = {"client_visible": True} if lens == ScoreLens.CLIENT else {}
+    for row in Milestone.objects.filter(project_id__in=ids, **visible).values(
         "project_id", "sequence", "name", "baseline_date", "actual_date", "duration_days", "value_adding"
     ):
         pid = row.pop("project_id")
@@ -116,10 +121,11 @@ def lean_rollup_refresh(*, now: dt.datetime | None = None) -> int | None:
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = ids[start : start + BATCH_SIZE]
             rows = []
-            for pid, data in fetch_lean_data(chunk).items():
-                for quarter, totals in lean.project_quarter_totals(data, now=now).items():
-                    values = {name: getattr(totals, name) for name in lean.TOTAL_FIELDS}
-                    rows.append(LeanSnapshot(project_id=pid, quarter=quarter, computed_at=now, **values))
+            for lens in ScoreLens.values:  # staff reports (every milestone) and the client's agreed KPIs
+                for pid, data in fetch_lean_data(chunk, lens=lens).items():
+                    for quarter, totals in lean.project_quarter_totals(data, now=now).items():
+                        values = {name: getattr(totals, name) for name in lean.TOTAL_FIELDS}
+                        rows.append(LeanSnapshot(project_id=pid, lens=lens, quarter=quarter, computed_at=now, **values))
             LeanSnapshot.objects.filter(project_id__in=chunk).delete()
             LeanSnapshot.objects.bulk_create(rows)
             written += len(rows)
@@ -175,7 +181,9 @@ def lean_portfolio(*, user, by: str, quarter: dt.date, quarters_shown: int = 8) 
     keys = GROUPINGS[by]
     periods = recent_quarters(quarter, quarters_shown) if by == "quarter" else [quarter]
     wanted = [previous_quarter(periods[0]), *periods]
-    snapshots = portfolio_projects(LeanSnapshot.objects.for_user(user), user).filter(quarter__in=wanted)
+    snapshots = portfolio_projects(LeanSnapshot.objects.for_user(user), user).filter(
+        quarter__in=wanted, lens=ScoreLens.CMO
+    )
     current: dict[object, tuple[str, lean.LeanTotals, int]] = {}
     previous: dict[object, lean.LeanTotals] = {}
     for row in (
@@ -268,7 +276,7 @@ def client_kpi_values(client_ids: list[int], quarter: dt.date) -> dict[int, dict
     """Each client's KPI figures for the quarter to date, from the roll-up and the survey answers (two queries)."""
     values: dict[int, dict[str, Decimal | None]] = defaultdict(dict)
     for row in (
-        LeanSnapshot.objects.filter(project__client_id__in=client_ids, quarter=quarter)
+        LeanSnapshot.objects.filter(project__client_id__in=client_ids, quarter=quarter, lens=ScoreLens.CLIENT)
         .values("project__client_id")
         .annotate(**_sums())
         .order_by()

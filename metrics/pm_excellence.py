@@ -17,7 +17,7 @@ from django.utils import timezone
 from clients import access
 from clients.models import PMCertification, Role, User
 from cmo_portal.audit_context import audit_context
-from metrics.models import ScoreSnapshot
+from metrics.models import ScoreLens, ScoreSnapshot
 from projects.models import Project, ProjectStatus
 
 EXPIRING_WITHIN = dt.timedelta(days=90)
@@ -98,7 +98,9 @@ def pm_workload(*, user, today: dt.date | None = None) -> list[PMRow]:
         .prefetch_related(Prefetch("certifications", queryset=PMCertification.objects.order_by("-issued")))
         .order_by("full_name", "username")
     )
-    latest_rag = ScoreSnapshot.objects.filter(project=OuterRef("pk")).order_by("-bucket").values("rag")[:1]
+    latest_rag = (
+        ScoreSnapshot.objects.filter(project=OuterRef("pk"), lens=ScoreLens.CMO).order_by("-bucket").values("rag")[:1]
+    )
     projects: dict[int, list[dict]] = {}
     for project in (
         Project.objects.filter(status__in=LIVE_STATUSES, manager__isnull=False)

@@ -13,7 +13,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from clients.models import Role
-from metrics.models import ScoreSnapshot
+from metrics.models import ScoreSnapshot, lens_for
 from projects.models import ChangeRequest, ChangeRequestStatus, Milestone, Project, QualityEvent
 from projects.selectors import count_per_project
 
@@ -47,7 +47,7 @@ class PortfolioRow:
 def portfolio_rows(*, user) -> list[PortfolioRow]:
     """Projects ranked by risk (worst first), in one query whatever the portfolio size."""
     today = timezone.localdate()
-    latest = ScoreSnapshot.objects.filter(project=OuterRef("pk")).order_by("-bucket")
+    latest = ScoreSnapshot.objects.filter(project=OuterRef("pk"), lens=lens_for(user)).order_by("-bucket")
     projects = Project.objects.for_user(user).exclude(status__in=["completed", "cancelled"])
     if user.role == Role.PROJECT_MANAGER:
         projects = projects.filter(manager=user)
@@ -206,8 +206,8 @@ def _render_risk_bars(rows: list[PortfolioRow]) -> str:
     return svg[svg.index("<svg") :]
 
 
-def portfolio_pdf(rows: list[PortfolioRow], *, user, chart: str) -> bytes:
-    """The same report as a PDF (WeasyPrint renders the print template; the chart is the page's SVG)."""
+def portfolio_pdf_document(rows: list[PortfolioRow], *, user, chart: str):
+    """The print report laid out in pages (a WeasyPrint document; the chart is the page's SVG)."""
     from django.template.loader import render_to_string
     from django.utils import timezone
     from weasyprint import HTML
@@ -216,4 +216,9 @@ def portfolio_pdf(rows: list[PortfolioRow], *, user, chart: str) -> bytes:
         "metrics/portfolio_pdf.html",
         {"rows": rows, "counts": rag_counts(rows), "chart": chart, "user": user, "generated": timezone.now()},
     )
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).render()
+
+
+def portfolio_pdf(rows: list[PortfolioRow], *, user, chart: str) -> bytes:
+    """The same report as a PDF: every row whole on one page, the column heads on every page."""
+    return portfolio_pdf_document(rows, user=user, chart=chart).write_pdf()

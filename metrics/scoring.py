@@ -18,7 +18,7 @@ source, the default policy and a worked example are in ``docs/scoring.md``.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import (
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
@@ -30,6 +30,8 @@ from decimal import (
     localcontext,
 )
 from typing import Final, Literal
+
+from projects.schedule_change import moved_forecast, moves_with_change
 
 __all__ = [
     "CONSTRAINT_LEVELS",
@@ -123,6 +125,7 @@ class MilestoneInput:
     baseline_date: date | None
     forecast_date: date | None
     actual_date: date | None
+    milestone_id: int | None = None
 
     def __post_init__(self) -> None:
         _reject_float("MilestoneInput", weight=self.weight, percent_complete=self.percent_complete)
@@ -152,6 +155,9 @@ class ProjectInputs:
     nps: Decimal | None = None
     nps_previous: Decimal | None = None
     open_risk_exposures: tuple[int, ...] = ()
+    # False for the client lens: actual cost is the CMO's internal figure, so cost stress comes
+    # only from budget growth through approved changes (which the client signed).
+    cost_visible: bool = True
 
     def __post_init__(self) -> None:
         _reject_float(
@@ -414,6 +420,7 @@ class HypotheticalChange:
     cost_impact: Decimal
     scope_impact_percent: Decimal
     quality_impact: str
+    moved_milestone_ids: frozenset[int] | None = None  # None: every open milestone moves
 
     def __post_init__(self) -> None:
         _reject_float(
@@ -600,14 +607,18 @@ def _assess_time(inputs: ProjectInputs, ev: EarnedValue, policy: ScoringPolicy) 
 
 
 def _assess_cost(inputs: ProjectInputs, ev: EarnedValue, policy: ScoringPolicy) -> _Assessment:
-    cpi = ev.cost_performance_index
+    cpi = ev.cost_performance_index if inputs.cost_visible else None
     cpi_component = _clip((_ONE - cpi) / (_ONE - policy.cpi_floor)) if cpi is not None else _ZERO
     growth = (inputs.budget - inputs.original_budget) / inputs.original_budget if inputs.original_budget > 0 else _ZERO
     growth_component = _clip(growth / policy.budget_growth_for_full_stress)
     stress = _stress(_either(cpi_component, growth_component))
 
     parts: list[str] = []
-    if cpi is None:
+    if not inputs.cost_visible:
+        figure = "" if growth > 0 else "budget as agreed"
+        if growth <= 0:
+            parts.append("budget as agreed")
+    elif cpi is None:
         parts.append("no cost booked yet")
         figure = "CPI n/a"
     else:
@@ -621,7 +632,7 @@ def _assess_cost(inputs: ProjectInputs, ev: EarnedValue, policy: ScoringPolicy) 
             parts.append(f"CPI {_num(cpi, 2)}, forecast {_money(ev.estimate_at_completion)} at completion")
     if growth > 0:
         parts.append(f"budget up {_num(growth * _HUNDRED, 1)}% on the original baseline")
-        figure += f", budget {_signed(growth * _HUNDRED, 1)}%"
+        figure += (", " if figure else "") + f"budget {_signed(growth * _HUNDRED, 1)}%"
     return _Assessment(stress, figure, _sentence(parts, on_plan=stress == 0))
 
 
@@ -839,9 +850,17 @@ def apply_change(inputs: ProjectInputs, change: HypotheticalChange, *, was_pendi
     if days:
         shifted: list[MilestoneInput] = []
         for milestone in milestones:
-            anchor = milestone.forecast_date if milestone.forecast_date is not None else milestone.baseline_date
-            if milestone.actual_date is None and anchor is not None:
-                milestone = replace(milestone, forecast_date=anchor + timedelta(days=days))
+            if moves_with_change(
+                milestone_id=milestone.milestone_id,
+                baseline_date=milestone.baseline_date,
+                forecast_date=milestone.forecast_date,
+                actual_date=milestone.actual_date,
+                selected=change.moved_milestone_ids,
+            ):
+                forecast = moved_forecast(
+                    baseline_date=milestone.baseline_date, forecast_date=milestone.forecast_date, days=days
+                )
+                milestone = replace(milestone, forecast_date=forecast)
             shifted.append(milestone)
         milestones = tuple(shifted)
     impacts = inputs.approved_quality_impacts

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clients import access
 from metrics import scoring
-from metrics.models import ScoreSnapshot, ScoringPolicy
+from metrics.models import ScoreLens, ScoreSnapshot, ScoringPolicy, lens_for
 from projects.models import (
     Baseline,
     Batch,
@@ -24,17 +24,24 @@ from projects.models import (
     Risk,
     RiskStatus,
     Severity,
+    Visibility,
 )
 
 ZERO = Decimal(0)
 
 
-def scoring_inputs(project_ids: list[int], *, as_of: dt.date | None = None) -> dict[int, scoring.ProjectInputs]:
+def scoring_inputs(
+    project_ids: list[int], *, as_of: dt.date | None = None, lens: str = ScoreLens.CMO
+) -> dict[int, scoring.ProjectInputs]:
     """The pure scoring inputs of many projects in a fixed number of queries (no per-project query).
 
+    ``lens="client"`` reads only what the project's client may see: client-visible milestones, shared
+    risks and quality events, no internal cost (docs/decisions.md, "A client's score is the client lens").
     Internal function: callers scope the ids first (tasks: all active projects; pages: ``for_user``).
     """
     as_of = as_of or timezone.localdate()
+    client_lens = lens == ScoreLens.CLIENT
+    shared = Q(visibility=Visibility.SHARED) if client_lens else Q()
     projects = list(
         Project.objects.filter(pk__in=project_ids).values(
             "pk", "budget", "tradeoff_time", "tradeoff_scope", "tradeoff_quality", "tradeoff_cost"
@@ -42,20 +49,25 @@ def scoring_inputs(project_ids: list[int], *, as_of: dt.date | None = None) -> d
     )
     ids = [p["pk"] for p in projects]
     original_budget = dict(Baseline.objects.filter(project_id__in=ids, number=1).values_list("project_id", "budget"))
-    actual_cost = dict(
-        CostEntry.objects.filter(project_id__in=ids, date__lte=as_of)
-        .values("project_id")
-        .annotate(total=Sum("amount"))
-        .values_list("project_id", "total")
+    actual_cost = (
+        {}
+        if client_lens
+        else dict(
+            CostEntry.objects.filter(project_id__in=ids, date__lte=as_of)
+            .values("project_id")
+            .annotate(total=Sum("amount"))
+            .values_list("project_id", "total")
+        )
     )
     milestones: dict[int, list[scoring.MilestoneInput]] = defaultdict(list)
     for m in (
-        Milestone.objects.filter(project_id__in=ids)
+        Milestone.objects.filter(project_id__in=ids, **({"client_visible": True} if client_lens else {}))
         .order_by("project_id", "sequence")
-        .values("project_id", "weight", "percent_complete", "baseline_date", "forecast_date", "actual_date")
+        .values("pk", "project_id", "weight", "percent_complete", "baseline_date", "forecast_date", "actual_date")
     ):
         milestones[m["project_id"]].append(
             scoring.MilestoneInput(
+                milestone_id=m["pk"],
                 weight=m["weight"],
                 percent_complete=m["percent_complete"],
                 baseline_date=m["baseline_date"],
@@ -64,19 +76,21 @@ def scoring_inputs(project_ids: list[int], *, as_of: dt.date | None = None) -> d
             )
         )
     scope_percent: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    approved_cost: dict[int, Decimal] = defaultdict(lambda: ZERO)
     pending: dict[int, int] = defaultdict(int)
     quality_impacts: dict[int, list[str]] = defaultdict(list)
     for cr in (
         ChangeRequest.objects.filter(
             project_id__in=ids, status__in=[ChangeRequestStatus.APPROVED, ChangeRequestStatus.SUBMITTED]
         )
-        .values("project_id", "status", "scope_impact_percent", "quality_impact")
+        .values("project_id", "status", "scope_impact_percent", "quality_impact", "cost_impact")
         .order_by("project_id", "number")
     ):
         if cr["status"] == ChangeRequestStatus.SUBMITTED:
             pending[cr["project_id"]] += 1
         else:
             scope_percent[cr["project_id"]] += cr["scope_impact_percent"]
+            approved_cost[cr["project_id"]] += cr["cost_impact"]
             if cr["quality_impact"] != "none":
                 quality_impacts[cr["project_id"]].append(cr["quality_impact"])
     batches = {
@@ -86,7 +100,7 @@ def scoring_inputs(project_ids: list[int], *, as_of: dt.date | None = None) -> d
         .values("project_id")
         .annotate(total=Count("pk"), rft=Count("pk", filter=Q(right_first_time=True, outcome=BatchOutcome.RELEASED)))
     }
-    open_events = QualityEvent.objects.filter(project_id__in=ids, closed__isnull=True)
+    open_events = QualityEvent.objects.filter(shared, project_id__in=ids, closed__isnull=True)
     deviation_kinds = [QualityEventKind.DEVIATION, QualityEventKind.OOS]
     quality = {
         row["project_id"]: row
@@ -99,7 +113,7 @@ def scoring_inputs(project_ids: list[int], *, as_of: dt.date | None = None) -> d
     }
     exposures: dict[int, list[int]] = defaultdict(list)
     for project_id, probability, impact in (
-        Risk.objects.filter(project_id__in=ids, status=RiskStatus.OPEN)
+        Risk.objects.filter(shared, project_id__in=ids, status=RiskStatus.OPEN)
         .order_by("project_id", "pk")
         .values_list("project_id", "probability", "impact")
     ):
@@ -116,7 +130,8 @@ def scoring_inputs(project_ids: list[int], *, as_of: dt.date | None = None) -> d
             project_id=pid,
             as_of=as_of,
             budget=p["budget"],
-            original_budget=original_budget.get(pid, p["budget"]),
+            # Before the first baseline, the original budget is today's less the approved changes.
+            original_budget=original_budget.get(pid, p["budget"] - approved_cost[pid]),
             actual_cost=actual_cost.get(pid) or ZERO,
             milestones=tuple(milestones[pid]),
             tradeoff=scoring.TradeoffMatrix(
@@ -138,6 +153,7 @@ def scoring_inputs(project_ids: list[int], *, as_of: dt.date | None = None) -> d
             nps=s.get("nps"),
             nps_previous=s.get("nps_previous"),
             open_risk_exposures=tuple(exposures[pid]),
+            cost_visible=not client_lens,
         )
     return inputs
 
@@ -161,14 +177,20 @@ def change_from_request(change: ChangeRequest) -> scoring.HypotheticalChange:
         cost_impact=change.cost_impact,
         scope_impact_percent=change.scope_impact_percent,
         quality_impact=change.quality_impact,
+        moved_milestone_ids=change.moved_milestone_ids(),
     )
 
 
 def what_if(
-    *, project: Project, change: scoring.HypotheticalChange, was_pending: bool = False, as_of: dt.date | None = None
+    *,
+    project: Project,
+    change: scoring.HypotheticalChange,
+    was_pending: bool = False,
+    as_of: dt.date | None = None,
+    lens: str = ScoreLens.CMO,
 ) -> tuple[scoring.ScoreResult, scoring.ScoreResult]:
-    """Scores before and after a hypothetical change, computed from today's data; writes nothing."""
-    inputs = scoring_inputs([project.pk], as_of=as_of)[project.pk]
+    """Scores before and after a hypothetical change, computed from today's data through ``lens``; writes nothing."""
+    inputs = scoring_inputs([project.pk], as_of=as_of, lens=lens)[project.pk]
     return scoring.what_if(inputs, change, current_policy().as_policy(), was_pending=was_pending)
 
 
@@ -196,6 +218,8 @@ COST_FIGURES = (
 def visible_result(user, result: dict) -> dict:
     """A score result as ``user`` may see it: client users never see internal cost figures (AC, CPI, EAC…).
 
+    Client users read client-lens results (computed without internal records); this is the second fence.
+
     Each factor also gets its dimension's display ``label``.
     """
     result = dict(result)
@@ -206,10 +230,11 @@ def visible_result(user, result: dict) -> dict:
         return result
     safe = dict(result)
     safe["earned_value"] = {k: v for k, v in result.get("earned_value", {}).items() if k not in COST_FIGURES}
+    # Client-lens results carry no internal cost; a full result that reached here would, so its words go.
     safe["factors"] = [
         (
             f | {"figure": "", "text": "Cost performance is tracked by the CMO against the agreed budget."}
-            if f["constraint"] == "cost"
+            if f["constraint"] == "cost" and "CPI" in f.get("figure", "")
             else f
         )
         for f in result.get("factors", [])
@@ -254,5 +279,6 @@ def change_request_what_if(*, user, change: ChangeRequest) -> dict:
         project=change.project,
         change=change_from_request(change),
         was_pending=change.status == ChangeRequestStatus.SUBMITTED,
+        lens=lens_for(user),
     )
     return what_if_view(user, before, after)

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import logging
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,7 +14,7 @@ from clients.models import Role, User
 from cmo_portal.audit_context import audit_context
 from metrics import scoring
 from metrics.locks import ALL_PROJECTS_LOCK, ONE_PROJECT_LOCK, try_xact_lock
-from metrics.models import POLICY_PARAMETERS, RAG_ORDER, ScoreSnapshot, ScoringPolicy, TradeoffProposal
+from metrics.models import POLICY_PARAMETERS, RAG_ORDER, ScoreLens, ScoreSnapshot, ScoringPolicy, TradeoffProposal
 from metrics.selectors import current_policy, scoring_inputs
 from projects.models import Project, ProjectStatus
 from projects.notifications import client_approvers, notify
@@ -78,10 +78,13 @@ def _inputs_figures(inputs: scoring.ProjectInputs) -> dict:
     }
 
 
-def _snapshot(result: scoring.ScoreResult, inputs: scoring.ProjectInputs, bucket, now) -> ScoreSnapshot:
+def _snapshot(
+    result: scoring.ScoreResult, inputs: scoring.ProjectInputs, bucket, now, lens: str = ScoreLens.CMO
+) -> ScoreSnapshot:
     s = result.stress
     return ScoreSnapshot(
         project_id=result.project_id,
+        lens=lens,
         bucket=bucket,
         computed_at=now,
         as_of=result.as_of,
@@ -132,29 +135,39 @@ def scores_recompute(
 def _recompute_batch(ids: list[int], policy: scoring.ScoringPolicy, now: dt.datetime) -> int:
     # Clear the stale mark first: an edit that lands while we compute sets it again.
     Project.objects.filter(pk__in=ids, scores_stale=True).update(scores_stale=False)
-    inputs = scoring_inputs(ids, as_of=now.date())
     bucket = bucket_of(now)
-    snapshots = []
-    for pid in ids:
-        if pid in inputs:
-            snapshots.append(_snapshot(scoring.compute_scores(inputs[pid], policy), inputs[pid], bucket, now))
+    snapshots = {}
+    for lens in ScoreLens.values:  # the CMO's full score and the client lens, side by side
+        inputs = scoring_inputs(ids, as_of=now.date(), lens=lens)
+        snapshots[lens] = [
+            _snapshot(scoring.compute_scores(inputs[pid], policy), inputs[pid], bucket, now, lens)
+            for pid in ids
+            if pid in inputs
+        ]
     previous = _previous_rags(ids, bucket)
     ScoreSnapshot.objects.bulk_create(
-        snapshots, update_conflicts=True, unique_fields=["project", "bucket"], update_fields=SNAPSHOT_FIELDS
+        [snap for lens_snapshots in snapshots.values() for snap in lens_snapshots],
+        update_conflicts=True,
+        unique_fields=["project", "lens", "bucket"],
+        update_fields=SNAPSHOT_FIELDS,
     )
-    _alert_on_worse_rag(snapshots, previous)
-    return len(snapshots)
+    _alert_on_worse_rag(snapshots[ScoreLens.CMO], previous)  # alerts go to CMO staff: the full picture
+    return len(snapshots[ScoreLens.CMO])
 
 
 def _previous_rags(ids: list[int], bucket) -> dict[int, tuple[str | None, str | None]]:
     """Per project: (RAG of the latest earlier bucket, RAG already stored for this bucket)."""
     earlier = dict(
-        ScoreSnapshot.objects.filter(project_id__in=ids, bucket__lt=bucket)
+        ScoreSnapshot.objects.filter(project_id__in=ids, lens=ScoreLens.CMO, bucket__lt=bucket)
         .order_by("project_id", "-bucket")
         .distinct("project_id")
         .values_list("project_id", "rag")
     )
-    same = dict(ScoreSnapshot.objects.filter(project_id__in=ids, bucket=bucket).values_list("project_id", "rag"))
+    same = dict(
+        ScoreSnapshot.objects.filter(project_id__in=ids, lens=ScoreLens.CMO, bucket=bucket).values_list(
+            "project_id", "rag"
+        )
+    )
     return {pid: (earlier.get(pid), same.get(pid)) for pid in ids}
 
 
@@ -172,7 +185,8 @@ def _alert_on_worse_rag(snapshots: list[ScoreSnapshot], previous: dict) -> None:
     leadership = list(User.objects.filter(role=Role.LEADERSHIP, is_active=True))
     for snap in worse:
         project = projects[snap.project_id]
-        top = "; ".join(f["text"] for f in snap.result["factors"][:2] if Decimal(f["stress"]) > 0)
+        top = " ".join(f["text"] for f in snap.result["factors"][:2] if Decimal(f["stress"]) > 0)  # sentences
+        risk = Decimal(snap.risk_score).quantize(Decimal(1), ROUND_HALF_UP)
         recipients = [project.manager] if project.manager_id else []
         if snap.rag == "red":
             recipients += leadership
@@ -180,7 +194,7 @@ def _alert_on_worse_rag(snapshots: list[ScoreSnapshot], previous: dict) -> None:
             recipients=recipients,
             kind="rag_worsened",
             project=project,
-            text=f"{project.code} is now {snap.rag.upper()} (risk {snap.risk_score}). {top}",
+            text=f"{project.code} is now {snap.rag.upper()} (risk {risk}). {top}".rstrip(),
             url=f"/projects/{project.pk}/",
         )
 

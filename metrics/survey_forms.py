@@ -3,6 +3,7 @@
 from django import forms
 
 from clients.models import CertificationKind, Client, Role, User
+from cmo_portal.form_fields import PlausibleDateField
 from metrics.models import KpiMetric
 
 CSAT_QUESTIONS = (
@@ -63,5 +64,5 @@ class CertificationForm(forms.Form):
         label="Project manager",
     )
     kind = forms.ChoiceField(choices=CertificationKind.choices)
-    issued = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    expires = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    issued = PlausibleDateField()
+    expires = PlausibleDateField(required=False)

@@ -10,7 +10,7 @@ from clients.models import Role
 from metrics import selectors, services
 from metrics.charts import score_trend_svg
 from metrics.forms import ScoringPolicyForm, TradeoffForm, WhatIfForm
-from metrics.models import ScoringPolicy, TradeoffProposal
+from metrics.models import ScoringPolicy, TradeoffProposal, lens_for
 from metrics.scoring import HypotheticalChange
 from projects import selectors as project_selectors
 from projects.models import Project
@@ -53,7 +53,9 @@ def project_scores(request, pk: int):
             raise Http404
         if form.is_valid():
             try:
-                if can_set:
+                if form.matrix() == project.tradeoff_matrix:
+                    messages.info(request, "No change: the priorities stay as they are.")
+                elif can_set:
                     services.tradeoff_set(
                         actor=user, project=project, matrix=form.matrix(), reason=form.cleaned_data["reason"]
                     )
@@ -70,7 +72,9 @@ def project_scores(request, pk: int):
     what_if = None
     what_if_form = WhatIfForm(request.GET if "schedule_impact_days" in request.GET else None)
     if what_if_form.is_bound and what_if_form.is_valid():
-        before, after = selectors.what_if(project=project, change=HypotheticalChange(**what_if_form.cleaned_data))
+        before, after = selectors.what_if(
+            project=project, change=HypotheticalChange(**what_if_form.cleaned_data), lens=lens_for(user)
+        )
         what_if = selectors.what_if_view(user, before, after)
     proposal = TradeoffProposal.objects.for_user(user).filter(project=project, status="pending").first()
     return render(
@@ -111,6 +115,9 @@ def scoring_policy(request):
         raise Http404
     current = selectors.current_policy()
     form = ScoringPolicyForm(request.POST or None, policy=current)
+    if request.method == "POST" and form.is_valid() and form.parameters_equal(current):
+        messages.info(request, f"No change: scoring policy v{current.version} stays in force.")
+        return redirect("scoring-policy")
     if request.method == "POST" and form.is_valid():
         try:
             policy = services.scoring_policy_create_version(

@@ -12,16 +12,41 @@ def milestones_ics(project, milestones, *, now: dt.datetime) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"{project.code} milestones")
     for m in milestones:
-        day = m.actual_date or m.forecast_date or m.baseline_date
-        if day is None:
-            continue
-        event = Event()
-        event.add("uid", f"milestone-{m.pk}@cmo-portal")
-        event.add("dtstamp", now)
-        event.add("dtstart", day)
-        event.add("dtend", day + dt.timedelta(days=1))
-        state = "completed" if m.actual_date else f"forecast, baseline {m.baseline_date:%d %b %Y}"
-        event.add("summary", f"{project.code}: {m.name}")
-        event.add("description", f"{m.name} ({state}); {m.percent_complete:.0f}% complete.")
-        calendar.add_component(event)
+        event = _milestone_event(project, m, now=now)
+        if event is not None:
+            calendar.add_component(event)
     return calendar.to_ical()
+
+
+def subscription_ics(milestones, *, now: dt.datetime) -> bytes:
+    """The subscribed feed: milestones of several projects (``m.project`` loaded), same events and UIDs."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//CMO Portal//Milestones//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "CMO Portal milestones")
+    calendar.add("x-published-ttl", "PT1H")
+    for m in milestones:
+        event = _milestone_event(m.project, m, now=now)
+        if event is not None:
+            calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def _milestone_event(project, m, *, now: dt.datetime) -> Event | None:
+    day = m.actual_date or m.forecast_date or m.baseline_date
+    if day is None:
+        return None
+    event = Event()
+    event.add("uid", f"milestone-{m.pk}@cmo-portal")
+    event.add("dtstamp", now)
+    event.add("dtstart", day)
+    event.add("dtend", day + dt.timedelta(days=1))
+    if m.actual_date:
+        state = "completed"
+    elif m.baseline_date:
+        state = f"forecast, baseline {m.baseline_date:%d %b %Y}"
+    else:
+        state = "forecast, not yet baselined"
+    event.add("summary", f"{project.code}: {m.name}")
+    event.add("description", f"{m.name} ({state}); {m.percent_complete:.0f}% complete.")
+    return event

@@ -2,7 +2,9 @@ from django import forms
 from django.utils import timezone
 
 from clients.models import STAFF_ROLES, User
+from cmo_portal.form_fields import PlausibleDateField
 from projects.models import (
+    MAX_SCHEDULE_IMPACT_DAYS,
     BatchOutcome,
     CostCategory,
     Milestone,
@@ -17,9 +19,9 @@ class MilestoneEditForm(forms.Form):
     """Inline milestone edit: forecast, percent, completion, with the reason the audit trail records."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    forecast_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    forecast_date = PlausibleDateField(required=False)
     percent_complete = forms.DecimalField(min_value=0, max_value=100, decimal_places=2, required=True)
-    actual_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Completed on")
+    actual_date = PlausibleDateField(required=False, label="Completed on")
     reason = forms.CharField(required=False, max_length=500, widget=forms.TextInput(attrs={"placeholder": "Why?"}))
     override_reason = forms.CharField(
         required=False,
@@ -62,11 +64,9 @@ class SignForm(forms.Form):
 
 # --- The four constraints as records -----------------------------------------------
 
-DATE_INPUT = {"type": "date"}
-
 
 def _date_field(**kwargs) -> forms.DateField:
-    return forms.DateField(widget=forms.DateInput(attrs=DATE_INPUT), **kwargs)
+    return PlausibleDateField(**kwargs)
 
 
 def _money_field(**kwargs) -> forms.DecimalField:
@@ -121,10 +121,10 @@ class ChangeRequestForm(forms.Form):
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     schedule_impact_days = forms.IntegerField(
         initial=0,
-        min_value=-3650,
-        max_value=3650,
+        min_value=-MAX_SCHEDULE_IMPACT_DAYS,
+        max_value=MAX_SCHEDULE_IMPACT_DAYS,
         label="Schedule impact (days)",
-        help_text="Every open milestone moves.",
+        help_text="The forecasts of the milestones it moves shift by this many days.",
     )
     cost_impact = _money_field(initial=0, label="Cost impact", help_text="Added to the budget on approval.")
     scope_impact = forms.CharField(required=False, label="Scope impact", widget=forms.Textarea(attrs={"rows": 2}))
@@ -135,6 +135,18 @@ class ChangeRequestForm(forms.Form):
     quality_impact_text = forms.CharField(
         required=False, label="Quality impact, in words", widget=forms.Textarea(attrs={"rows": 2})
     )
+    moved_milestones = forms.ModelMultipleChoiceField(
+        queryset=Milestone.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Milestones it moves",
+        help_text="None ticked: every open milestone moves. The client approver sees the list before signing.",
+    )
+
+    def __init__(self, *args, open_milestones=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if open_milestones is not None:
+            self.fields["moved_milestones"].queryset = open_milestones
 
 
 class BatchForm(forms.Form):
@@ -219,10 +231,8 @@ class ProjectCreateForm(forms.Form):
     code = forms.CharField(max_length=30, help_text="Short unique code, e.g. AUR-TT-03.")
     name = forms.CharField(max_length=200)
     product = forms.CharField(max_length=200, required=False)
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    target_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Empty: the template's length."
-    )
+    start_date = PlausibleDateField()
+    target_date = PlausibleDateField(required=False, help_text="Empty: the template's length.")
     budget = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, label="Budget (BAC)")
     contract_value = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
     currency = forms.CharField(max_length=3, initial="EUR")

@@ -519,12 +519,21 @@ class QualityImpact(models.TextChoices):
     CRITICAL = "critical", "Critical"
 
 
+#: The longest schedule impact a change request may carry (ten years each way), checked for page, API and import.
+MAX_SCHEDULE_IMPACT_DAYS = 3650
+
+
+#: The change requests a client user may see: those that were submitted to the client at some point.
+CLIENT_SEES_CHANGE_REQUEST = ~Q(status=ChangeRequestStatus.DRAFT) & ~Q(
+    status=ChangeRequestStatus.WITHDRAWN, submitted_at__isnull=True
+)
+
+
 class ChangeRequestQuerySet(models.QuerySet):
     def for_user(self, user):
-        # Drafts are the CMO's work in progress: client users see a request once it is submitted.
-        return scope_queryset(
-            self, user, client_path="project__client", client_condition=~Q(status=ChangeRequestStatus.DRAFT)
-        )
+        # Drafts are the CMO's work in progress: client users see a request once it is submitted,
+        # so never a draft nor a draft that was withdrawn before it was ever submitted.
+        return scope_queryset(self, user, client_path="project__client", client_condition=CLIENT_SEES_CHANGE_REQUEST)
 
 
 @audited()
@@ -535,7 +544,17 @@ class ChangeRequest(models.Model):
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    schedule_impact_days = models.IntegerField(default=0, help_text="Days every open milestone's forecast moves.")
+    schedule_impact_days = models.IntegerField(
+        default=0,
+        validators=[MinValueValidator(-MAX_SCHEDULE_IMPACT_DAYS), MaxValueValidator(MAX_SCHEDULE_IMPACT_DAYS)],
+        help_text="Days the forecasts of the milestones it moves shift (every open milestone unless some are chosen).",
+    )
+    moved_milestones = models.ManyToManyField(
+        "Milestone",
+        blank=True,
+        related_name="+",
+        help_text="The open milestones the schedule impact moves; none chosen: every open milestone.",
+    )
     cost_impact = models.DecimalField(
         max_digits=14, decimal_places=2, default=Decimal(0), help_text="Added to the budget on approval."
     )
@@ -576,7 +595,18 @@ class ChangeRequest(models.Model):
             "scope_impact_percent": str(self.scope_impact_percent),
             "quality_impact": self.quality_impact,
             "quality_impact_text": self.quality_impact_text,
+            **self._moved_content(),
         }
+
+    def moved_milestone_ids(self) -> frozenset[int] | None:
+        """The milestones approval moves, or None for every open milestone (the rule: projects.schedule_change)."""
+        ids = frozenset(m.pk for m in self.moved_milestones.all())
+        return ids or None
+
+    def _moved_content(self) -> dict:
+        # Only present when milestones were chosen, so signatures made before the choice existed stay valid.
+        chosen = sorted(self.moved_milestones.all(), key=lambda m: (m.sequence, m.pk))
+        return {"moved_milestones": [f"{m.pk}: {m.name}" for m in chosen]} if chosen else {}
 
 
 class BatchOutcome(models.TextChoices):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from clients import access
 from projects.models import (
     Baseline,
+    BaselineItem,
     BaselineStatus,
     ChecklistItem,
     Milestone,
@@ -29,10 +30,10 @@ def project_list(*, user, today: dt.date | None = None, mine: bool = False):
 
     Overdue first, then by next due date. One query whatever the portfolio size.
     """
-    from metrics.models import ScoreSnapshot
+    from metrics.models import ScoreSnapshot, lens_for
 
     today = today or timezone.localdate()
-    latest_score = ScoreSnapshot.objects.filter(project=OuterRef("pk")).order_by("-bucket")
+    latest_score = ScoreSnapshot.objects.filter(project=OuterRef("pk"), lens=lens_for(user)).order_by("-bucket")
     milestones = Milestone.objects.for_user(user).filter(project=OuterRef("pk"), actual_date__isnull=True)
     next_open = milestones.order_by("forecast_date", "sequence")
     projects = (
@@ -133,6 +134,17 @@ def milestone_get(*, user, pk: int) -> Milestone:
     return Milestone.objects.for_user(user).select_related("project", "project__client").get(pk=pk)
 
 
+def baseline_items(*, user, baseline: Baseline) -> list[BaselineItem]:
+    """The baseline's items ``user`` may see: client users only those client-visible when baselined.
+
+    Uses the prefetched ``items`` when there are any (no query per baseline).
+    """
+    items = list(baseline.items.all())
+    if access.can_see_internal(user):
+        return items
+    return [item for item in items if item.client_visible]
+
+
 @dataclass
 class BaselineComparisonRow:
     name: str
@@ -147,7 +159,7 @@ def baseline_comparison(*, user, baseline: Baseline) -> list[BaselineComparisonR
         m.pk: m for m in Milestone.objects.for_user(user).filter(project_id=baseline.project_id).order_by("sequence")
     }
     rows = []
-    for item in baseline.items.all():
+    for item in baseline_items(user=user, baseline=baseline):
         milestone = current.get(item.milestone_id)
         if milestone is None:
             continue  # deleted since, or not visible to this user
@@ -175,7 +187,7 @@ def baseline_proposal(*, user, baseline: Baseline) -> list[ProposalRow]:
     current = {m.pk: m for m in Milestone.objects.for_user(user).filter(project_id=baseline.project_id)}
     return [
         ProposalRow(item.milestone_name, current[item.milestone_id].baseline_date, item.date)
-        for item in baseline.items.all()
+        for item in baseline_items(user=user, baseline=baseline)
         if item.milestone_id in current
     ]
 
@@ -196,4 +208,14 @@ def signatures_for(*, user, record) -> list[Signature]:
         Signature.objects.for_user(user)
         .filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk)
         .select_related("signer")
+    )
+
+
+def baselines_awaiting_signature(*, user) -> list[Baseline]:
+    """Proposed re-baselines in scope, oldest first, for the client's "awaiting you" list. One query."""
+    return list(
+        Baseline.objects.for_user(user)
+        .filter(status=BaselineStatus.PROPOSED)
+        .select_related("project")
+        .order_by("created_at", "pk")
     )

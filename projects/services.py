@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from clients import access
 from cmo_portal.audit_context import audit_context
+from cmo_portal.input_ranges import EARLIEST_DATE, LATEST_DATE, date_in_range
 from projects.models import (
     Baseline,
     BaselineItem,
@@ -47,6 +48,7 @@ from projects.models import (
     Visibility,
 )
 from projects.notifications import client_approvers, client_users, notify, project_staff
+from projects.schedule_change import moved_forecast, moves_with_change
 
 PROJECT_EDITABLE_FIELDS = (
     "name",
@@ -195,7 +197,7 @@ def project_start(*, actor, project: Project) -> Baseline:
         raise ValidationError({"status": ["The project has already started (it has a baseline)."]})
     with audit_context(actor=actor, reason="Project started; initial baseline"):
         Project.objects.filter(pk=project.pk).update(status=ProjectStatus.ACTIVE, version=project.version + 1)
-        baseline = _snapshot_baseline(project, actor=actor, reason="Initial baseline at project start")
+        baseline = _snapshot_baseline(project, actor=actor, reason="Initial baseline at project start", initial=True)
         baseline.status = BaselineStatus.APPROVED
         baseline.decided_at = timezone.now()
         baseline.save(update_fields=["status", "decided_at"])
@@ -228,7 +230,7 @@ def milestone_update(
         access.can_edit_project(actor, milestone.project),
         "Only the project's manager or an administrator edits its milestones.",
     )
-    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    locked = Milestone.objects.select_for_update(of=("self",)).select_related("project").get(pk=milestone.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(current=locked)
     unknown = set(changes) - set(MILESTONE_EDITABLE_FIELDS)
@@ -237,12 +239,21 @@ def milestone_update(
     changed = {f: v for f, v in changes.items() if getattr(locked, f) != v}
     errors: dict[str, list[str]] = {}
     reason = (reason or "").strip()
-    if any(f in changed for f in DATES_NEEDING_REASON) and not reason:
-        errors["reason"] = ["Give a reason for changing a baseline or forecast date."]
+    moves_recorded_completion = "actual_date" in changed and locked.actual_date is not None
+    if (any(f in changed for f in DATES_NEEDING_REASON) or moves_recorded_completion) and not reason:
+        errors["reason"] = [
+            "Give a reason for changing a recorded completion date."
+            if moves_recorded_completion
+            else "Give a reason for changing a baseline or forecast date."
+        ]
     today = today or timezone.localdate()
     actual = changed.get("actual_date", locked.actual_date)
     if actual is not None and actual > today:
         errors["actual_date"] = ["The actual date cannot be in the future."]
+    elif "actual_date" in changed and actual is not None and actual < locked.project.start_date:
+        errors["actual_date"] = [
+            f"The actual date cannot be before the project's start ({locked.project.start_date:%d %b %Y})."
+        ]
     completing = "actual_date" in changed and actual is not None
     if "percent_complete" in changed and changed["percent_complete"] == 100 and locked.actual_date is None:
         if "actual_date" not in changed:
@@ -340,18 +351,35 @@ def checklist_item_set_done(*, actor, item: ChecklistItem, done: bool) -> Checkl
 # --- Baselines ---------------------------------------------------------------------
 
 
-def _snapshot_baseline(project: Project, *, actor, reason: str) -> Baseline:
+def rebaseline_keeps(milestone: Milestone, *, today: dt.date) -> bool:
+    """True when a re-baseline must keep this milestone's baseline date.
+
+    A re-baseline re-plans the work still ahead. A milestone already completed, or already due
+    (its baseline date has passed), was measured against the baseline in force when it was due:
+    moving that date would turn late work into on-time work in OTD, slip and the risk score.
+    """
+    return milestone.actual_date is not None or (
+        milestone.baseline_date is not None and milestone.baseline_date < today
+    )
+
+
+def _snapshot_baseline(project: Project, *, actor, reason: str, initial: bool = False) -> Baseline:
     number = (project.baselines.aggregate(n=Max("number"))["n"] or 0) + 1
     baseline = Baseline.objects.create(
         project=project, number=number, reason=reason, budget=project.budget, created_by=actor
     )
+    today = timezone.localdate()
     BaselineItem.objects.bulk_create(
         [
             BaselineItem(
                 baseline=baseline,
                 milestone=m,
                 milestone_name=m.name,
-                date=m.forecast_date or m.baseline_date,
+                date=(
+                    m.baseline_date
+                    if not initial and rebaseline_keeps(m, today=today)
+                    else m.forecast_date or m.baseline_date
+                ),
                 client_visible=m.client_visible,
             )
             for m in project.milestones.order_by("sequence")
@@ -369,7 +397,15 @@ def baseline_propose(*, actor, project: Project, reason: str) -> Baseline:
     if project.baselines.filter(status=BaselineStatus.PROPOSED).exists():
         raise ValidationError({"project": ["A re-baseline is already awaiting the client's signature."]})
     with audit_context(actor=actor, reason=reason.strip()):
-        return _snapshot_baseline(project, actor=actor, reason=reason.strip())
+        baseline = _snapshot_baseline(project, actor=actor, reason=reason.strip())
+        notify(
+            recipients=client_approvers(project),
+            kind="baseline_proposed",
+            project=project,
+            text=f"{project.code}: re-baseline {baseline.number} awaits your signature.",
+            url=f"/baselines/{baseline.pk}/sign/",
+        )
+    return baseline
 
 
 @transaction.atomic
@@ -389,7 +425,12 @@ def baseline_decide(*, actor, baseline: Baseline, password: str, approve: bool, 
         baseline.save(update_fields=["status", "decided_at"])
         if approve:
             items = {item.milestone_id: item.date for item in baseline.items.all() if item.milestone_id}
-            milestones = list(Milestone.objects.filter(pk__in=items))
+            today = timezone.localdate()
+            milestones = [
+                m
+                for m in Milestone.objects.filter(pk__in=items)
+                if not rebaseline_keeps(m, today=today) and m.baseline_date != items[m.pk]
+            ]
             for m in milestones:
                 m.baseline_date = items[m.pk]
                 m.version += 1
@@ -563,12 +604,45 @@ def invoice_create(*, actor, project: Project, **fields) -> Invoice:
 def change_request_create(*, actor, project: Project, **fields) -> ChangeRequest:
     """A PM drafts a change request (not visible to the client until submitted)."""
     _require_editor(actor, project, "drafts change requests")
+    moved = list(fields.pop("moved_milestones", None) or [])
+    if any(m.project_id != project.pk for m in moved):
+        raise ValidationError({"moved_milestones": ["Choose milestones of this project."]})
+    if any(m.actual_date is not None for m in moved):
+        raise ValidationError({"moved_milestones": ["A completed milestone cannot be moved."]})
     with audit_context(actor=actor, reason="Change request drafted"):
         number = (ChangeRequest.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0) + 1
         change = ChangeRequest(project=project, number=number, created_by=actor, **fields)
         change.full_clean()
         change.save()
+        change.moved_milestones.set(moved)
     return change
+
+
+def change_request_moves(change: ChangeRequest, milestones) -> list[tuple[Milestone, dt.date]]:
+    """The milestones (of ``milestones``) that approving ``change`` moves, each with its new forecast.
+
+    The one rule (``projects.schedule_change``) that approval applies, the signer's page shows and the
+    what-if computes.
+    """
+    if not change.schedule_impact_days:
+        return []
+    selected = change.moved_milestone_ids()
+    return [
+        (
+            m,
+            moved_forecast(
+                baseline_date=m.baseline_date, forecast_date=m.forecast_date, days=change.schedule_impact_days
+            ),
+        )
+        for m in milestones
+        if moves_with_change(
+            milestone_id=m.pk,
+            baseline_date=m.baseline_date,
+            forecast_date=m.forecast_date,
+            actual_date=m.actual_date,
+            selected=selected,
+        )
+    ]
 
 
 def _locked_change(change: ChangeRequest) -> ChangeRequest:
@@ -618,15 +692,25 @@ def change_request_withdraw(*, actor, change: ChangeRequest, reason: str = "") -
 
 
 def apply_approved_change(change: ChangeRequest) -> None:
-    """Approval applies the change: budget += cost impact; the target date and every open milestone's forecast move."""
+    """Approval applies the change: budget += cost impact; the target date and the milestones it moves shift.
+
+    Which milestones move, and from which date, is ``change_request_moves`` (the rule the signer was shown).
+    """
     delta = dt.timedelta(days=change.schedule_impact_days)
+    project = Project.objects.select_for_update().get(pk=change.project_id)
+    moves = change_request_moves(change, Milestone.objects.filter(project_id=change.project_id).order_by("sequence"))
+    new_target = project.target_date + delta if project.target_date else None
+    if not all(date_in_range(d) for d in [new_target, *(after for _, after in moves)]):
+        raise ValidationError(
+            {"schedule_impact_days": [f"Approval would move dates outside {EARLIEST_DATE:%Y}–{LATEST_DATE:%Y}."]}
+        )
     Project.objects.filter(pk=change.project_id).update(
-        budget=F("budget") + change.cost_impact, target_date=F("target_date") + delta, version=F("version") + 1
+        budget=F("budget") + change.cost_impact, target_date=new_target, version=F("version") + 1
     )
-    if change.schedule_impact_days:
-        Milestone.objects.filter(
-            project_id=change.project_id, actual_date__isnull=True, forecast_date__isnull=False
-        ).update(forecast_date=F("forecast_date") + delta, version=F("version") + 1)
+    for milestone, after in moves:
+        milestone.forecast_date = after
+        milestone.version += 1
+    Milestone.objects.bulk_update([m for m, _ in moves], ["forecast_date", "version"])
 
 
 @transaction.atomic
@@ -700,6 +784,12 @@ def quality_event_create(*, actor, project: Project, **fields) -> QualityEvent:
     batch = fields.get("batch")
     if batch is not None and batch.project_id != project.pk:
         raise ValidationError({"batch": ["The batch belongs to another project."]})
+    if batch is not None and fields.get("visibility", Visibility.INTERNAL) != Visibility.SHARED:
+        # Part of the batch record the client's QP reviews (and it can change the batch's right-first-time):
+        # an event on a client's batch is never internal (docs/decisions.md).
+        raise ValidationError(
+            {"visibility": ["An event on a batch is part of the client's batch record: make it shared."]}
+        )
     if fields.get("due") and fields.get("opened") and fields["due"] < fields["opened"]:
         raise ValidationError({"due": ["The due date cannot be before the date the event was opened."]})
     with audit_context(actor=actor, reason=fields.pop("reason", "") or "Quality event recorded"):
@@ -738,12 +828,12 @@ def quality_event_close(*, actor, event: QualityEvent, closed: dt.date, reason: 
 # --- Risks -----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def _check_risk_owner(project: Project, owner) -> None:
     if owner is not None and not (access.is_staff_user(owner) or owner.client_id == project.client_id):
         raise ValidationError({"owner": ["The owner must be CMO staff or a user of the project's client."]})
 
 
+@transaction.atomic
 def risk_create(*, actor, project: Project, **fields) -> Risk:
     _require_editor(actor, project, "records risks")
     _check_risk_owner(project, fields.get("owner"))
@@ -786,7 +876,8 @@ def issue_raise(*, actor, project: Project, title: str, description: str = "", v
         waiting_on = "cmo"
     else:
         _require_editor(actor, project, "raises issues for the CMO")
-        waiting_on = "cmo"
+        # A shared issue raised by the CMO asks the client for something; an internal one stays with the CMO.
+        waiting_on = "client" if visibility == Visibility.SHARED else "cmo"
     with audit_context(actor=actor, reason="Issue raised"):
         issue = Issue(
             project=project,

@@ -203,11 +203,12 @@ def project_change_requests(request, pk: int):
     """The project's change requests (clients: submitted and decided ones only) and the PM's draft form."""
     project = _project(request, pk)
     can_edit = access.can_edit_project(request.user, project)
-    form = ChangeRequestForm()
+    open_milestones = project.milestones.filter(actual_date__isnull=True).order_by("sequence")
+    form = ChangeRequestForm(open_milestones=open_milestones)
     if request.method == "POST":
         if not can_edit:
             raise Http404
-        form = ChangeRequestForm(request.POST)
+        form = ChangeRequestForm(request.POST, open_milestones=open_milestones)
         if form.is_valid():
             try:
                 change = services.change_request_create(actor=request.user, project=project, **form.cleaned_data)
@@ -294,14 +295,9 @@ def change_request_detail(request, pk: int):
     _read_notifications_of_this_page(request)
     pending = change.status in (ChangeRequestStatus.DRAFT, ChangeRequestStatus.SUBMITTED)
     affected = []
-    if pending and change.schedule_impact_days:
-        delta = dt.timedelta(days=change.schedule_impact_days)
-        affected = [
-            (m, m.forecast_date + delta)
-            for m in Milestone.objects.for_user(request.user)
-            .filter(project=project, actual_date__isnull=True, forecast_date__isnull=False)
-            .order_by("sequence")
-        ]
+    if pending:
+        visible = Milestone.objects.for_user(request.user).filter(project=project).order_by("sequence")
+        affected = services.change_request_moves(change, visible)
     signatures = selectors.signatures_for(user=request.user, record=change)
     for signature in signatures:
         signature.is_current = services.signature_is_current(signature, change)
@@ -312,6 +308,7 @@ def change_request_detail(request, pk: int):
         "can_sign": can_sign,
         "pending": pending,
         "affected": affected,
+        "moves_chosen": change.moved_milestone_ids() is not None,
         "budget_after": project.budget + change.cost_impact,
         "signatures": signatures,
         "form": form,

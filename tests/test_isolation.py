@@ -17,7 +17,7 @@ from tests.metrics.survey_fixtures import certification, invitation_b, response_
 
 @dataclass(frozen=True)
 class Route:
-    kind: str  # "page" | "api"
+    kind: str  # "page" | "api" | "feed" (no session: a secret link of the requesting user, see _feed_url)
     kwargs: Callable[[World], dict] | None = None  # object routes: kwargs pointing at client B's data
     list_of_b: bool = True  # a list/collection that must not show client B's data
     staff_only: bool = False  # client users get 404 (pages) / 403-404 (API) even for their own data
@@ -82,6 +82,9 @@ ROUTES: dict[str, Route] = {
     "project-issues": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
     "issue-detail": Route("page", kwargs=lambda w: {"pk": w.b["issue"].pk}),
     "notifications": Route("page"),
+    "calendar-subscription": Route("page"),
+    "calendar-feed": Route("feed"),
+    "calendar-feed-project": Route("feed", kwargs=lambda w: {"pk": w.project_b.pk}),
     "api:milestone-list": Route("api"),
     "api:milestone-detail": Route("api", kwargs=lambda w: {"pk": w.milestone_b.pk}),
     "api:baseline-list": Route("api"),
@@ -171,6 +174,15 @@ def _url(name: str, world: World, route: Route) -> str:
     return reverse(name, kwargs=kwargs) + route.query
 
 
+def _feed_url(name: str, world: World, route: Route, user) -> str:
+    """A feed route as ``user`` opens it: with their own secret link (anonymous: an unknown one)."""
+    from clients.services import calendar_feed_token_issue
+
+    token = calendar_feed_token_issue(actor=user, user=user)[1] if user else "not-a-real-calendar-link"
+    kwargs = route.kwargs(world) if route.kwargs else {}
+    return reverse(name, kwargs={"token": token, **kwargs}) + route.query
+
+
 def _secrets(world: World) -> list[str]:
     return [
         world.project_b.code,
@@ -197,6 +209,11 @@ def _request(route: Route, url: str, world: World, *, page_client=None, api_clie
 @pytest.mark.parametrize("name", sorted(ROUTES))
 def test_anonymous_is_sent_to_login_or_gets_401(name, world, client):
     route = ROUTES[name]
+    if route.kind == "feed":  # the link is the credential: an unknown one is simply not found
+        response = client.get(_feed_url(name, world, route, None))
+        assert response.status_code == 404
+        assert "Location" not in response
+        return
     url = _url(name, world, route)
     response = getattr(client, route.method)(url)
     if route.kind == "page":
@@ -209,9 +226,13 @@ def test_anonymous_is_sent_to_login_or_gets_401(name, world, client):
 @pytest.mark.parametrize("name", sorted(ROUTES))
 def test_client_a_never_sees_client_b(name, world, client):
     route = ROUTES[name]
-    url = _url(name, world, route)
-    client.force_login(world.approver_a)
-    response = _request(route, url, world, page_client=client, api_client=api_as(world.approver_a))
+    if route.kind == "feed":
+        url = _feed_url(name, world, route, world.approver_a)
+        response = client.get(url)  # no session: the calendar app has only the link
+    else:
+        url = _url(name, world, route)
+        client.force_login(world.approver_a)
+        response = _request(route, url, world, page_client=client, api_client=api_as(world.approver_a))
     if route.staff_only:
         assert response.status_code in (403, 404)
     elif route.kwargs is not None or route.body is not None:
@@ -226,6 +247,10 @@ def test_client_a_never_sees_client_b(name, world, client):
 @pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.kwargs is not None and r.method == "get"))
 def test_staff_see_every_client(name, world, client):
     route = ROUTES[name]
+    if route.kind == "feed":
+        insider = getattr(world, route.insider or "leadership")
+        assert client.get(_feed_url(name, world, route, insider)).status_code == 200
+        return
     url = _url(name, world, route)
     if route.kind == "page":
         client.force_login(getattr(world, route.insider or "leadership"))

@@ -28,6 +28,7 @@ from projects.models import (
     Invoice,
     Issue,
     IssueComment,
+    Milestone,
     Notification,
     Project,
     QualityEvent,
@@ -296,9 +297,32 @@ class InvoiceViewSet(ScopedModelViewSet):
 # --- Change requests ---------------------------------------------------------------------------
 
 
+class MovedMilestonesField(serializers.PrimaryKeyRelatedField):
+    """Milestone ids; a client user is shown only the client-visible ones (the rest do not exist for them)."""
+
+    def get_queryset(self):
+        return Milestone.objects.for_user(self.context["request"].user).filter(actual_date__isnull=True)
+
+    def to_representation(self, value):
+        return value.pk
+
+
 class ChangeRequestSerializer(ProjectRecordSerializer):
     created_by_name = serializers.SerializerMethodField(help_text="Who drafted the change request.")
     decided_by_name = serializers.SerializerMethodField(help_text="The client approver who decided, if decided.")
+    moved_milestones = MovedMilestonesField(
+        many=True,
+        required=False,
+        help_text="Ids of the open milestones the schedule impact moves; empty: every open milestone.",
+    )
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = self.context["request"].user
+        if not access.can_see_internal(user):
+            visible = {m.pk for m in instance.moved_milestones.all() if m.client_visible}
+            data["moved_milestones"] = [pk for pk in data["moved_milestones"] if pk in visible]
+        return data
 
     class Meta:
         model = ChangeRequest
@@ -315,6 +339,7 @@ class ChangeRequestSerializer(ProjectRecordSerializer):
             "scope_impact_percent",
             "quality_impact",
             "quality_impact_text",
+            "moved_milestones",
             "status",
             "created_by_name",
             "created_at",
@@ -371,7 +396,9 @@ class ChangeRequestViewSet(ScopedModelViewSet):
     Client users never see drafts.
     """
 
-    queryset = ChangeRequest.objects.select_related("project", "created_by", "decided_by")
+    queryset = ChangeRequest.objects.select_related("project", "created_by", "decided_by").prefetch_related(
+        "moved_milestones"
+    )
     serializer_class = ChangeRequestSerializer
     filterset_class = ChangeRequestFilter
     permission_classes = [CanWriteProjects]

@@ -1,3 +1,5 @@
+from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from projects.models import (
@@ -11,6 +13,7 @@ from projects.models import (
     QualityImpact,
     Signature,
 )
+from projects.selectors import baseline_items
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -122,7 +125,9 @@ class BaselineItemSerializer(serializers.ModelSerializer):
 
 
 class BaselineSerializer(serializers.ModelSerializer):
-    items = BaselineItemSerializer(many=True, read_only=True)
+    items = serializers.SerializerMethodField(
+        help_text="Each milestone's baselined date; client users see only client-visible milestones."
+    )
     created_by_name = serializers.CharField(source="created_by.display_name", read_only=True)
 
     class Meta:
@@ -140,6 +145,12 @@ class BaselineSerializer(serializers.ModelSerializer):
             "items",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(BaselineItemSerializer(many=True))
+    def get_items(self, obj) -> list:
+        request = self.context.get("request")
+        user = request.user if request is not None else AnonymousUser()  # no caller: the client's view
+        return BaselineItemSerializer(baseline_items(user=user, baseline=obj), many=True).data
 
 
 class RebaselineSerializer(serializers.Serializer):

@@ -91,6 +91,7 @@ class ProjectViewSet(VersionedUpdateMixin, ScopedModelViewSet):
     def what_if(self, request, pk=None):
         """Risk and tradeoff before and after a hypothetical change (or a change request); writes nothing."""
         from metrics import scoring
+        from metrics.models import lens_for
         from metrics.selectors import change_from_request, visible_result
         from metrics.selectors import what_if as compute_what_if
         from projects.models import ChangeRequest, ChangeRequestStatus
@@ -109,7 +110,9 @@ class ProjectViewSet(VersionedUpdateMixin, ScopedModelViewSet):
             was_pending = change.status == ChangeRequestStatus.SUBMITTED
         else:
             hypothetical = scoring.HypotheticalChange(**data)
-        before, after = compute_what_if(project=project, change=hypothetical, was_pending=was_pending)
+        before, after = compute_what_if(
+            project=project, change=hypothetical, was_pending=was_pending, lens=lens_for(request.user)
+        )
         return Response(
             {
                 "before": visible_result(request.user, before.to_dict()),
@@ -201,7 +204,9 @@ class BaselineViewSet(ScopedReadOnlyViewSet):
         baseline = services.baseline_propose(
             actor=request.user, project=project, reason=serializer.validated_data["reason"]
         )
-        return Response(BaselineSerializer(baseline).data, status=status.HTTP_201_CREATED)
+        return Response(
+            BaselineSerializer(baseline, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
 
     def _decide(self, request, approve: bool):
         baseline = self.get_object()

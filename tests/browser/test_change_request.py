@@ -140,6 +140,7 @@ def test_pm_works_the_constraint_pages(world, live_server, page, screenshot):
         severity="minor",
         opened=dt.date(2026, 3, 2),
         batch=batch,
+        visibility="shared",
     )
     for title, p, i in [
         ("Single-source resin", 4, 5),

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from pghistory.models import Events
 from playwright.sync_api import expect
 
@@ -109,6 +110,10 @@ def test_pm_proposes_a_rebaseline_and_the_client_approver_signs_it(world, browse
     project.status = "planned"
     project.save()
     milestone = world.milestone_a
+    # A re-baseline re-plans work still ahead: the milestone is due in the future.
+    ahead = timezone.localdate() + dt.timedelta(days=45)
+    Milestone.objects.filter(pk=milestone.pk).update(baseline_date=ahead, forecast_date=ahead)
+    milestone.refresh_from_db()
     new_date = milestone.baseline_date + dt.timedelta(days=21)
     rebaseline_reason = "Client asked for an extra engineering batch"
 
@@ -189,3 +194,51 @@ def test_pm_proposes_a_rebaseline_and_the_client_approver_signs_it(world, browse
     milestone.refresh_from_db()
     assert milestone.baseline_date == new_date
     assert milestone.slip_days == 0
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
+def test_the_update_form_shows_the_dates_and_changing_only_percent_keeps_them(
+    world, live_server, browser, width, height
+):
+    """The defect of the first build: date inputs rendered empty and saving erased the forecast."""
+    today = timezone.localdate()
+    milestone = world.milestone_a
+    Milestone.objects.filter(pk=milestone.pk).update(
+        baseline_date=today + dt.timedelta(days=20), forecast_date=today + dt.timedelta(days=34), percent_complete=20
+    )
+    milestone.refresh_from_db()
+    events_before = len(_milestone_update_events(milestone))
+    prefix = f"m{milestone.pk}"
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    try:
+        login(page, live_server, "pm", PASSWORD)
+        page.goto(f"{live_server.url}/projects/{world.project_a.pk}/")
+        row = page.locator(f"#ms-{milestone.pk}")
+        row.locator("summary", has_text="Update").click()
+        forecast = page.locator(f"input[name={prefix}-forecast_date]")
+        expect(forecast).to_have_value(milestone.forecast_date.isoformat())  # ISO: the picker shows it
+        ARTIFACTS.mkdir(exist_ok=True)
+        row.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"milestone-update-form-{width}-before.png"), full_page=True)
+
+        page.fill(f"input[name={prefix}-percent_complete]", "45")
+        with page.expect_response(lambda r: f"/milestones/{milestone.pk}/edit/" in r.url):
+            row.get_by_role("button", name="Save").click()
+        page.wait_for_load_state("networkidle")
+        expect(page.locator(f"#ms-{milestone.pk}").locator(".error")).to_have_count(0)
+        page.screenshot(path=str(ARTIFACTS / f"milestone-update-form-{width}-after.png"), full_page=True)
+    finally:
+        context.close()
+
+    stored = Milestone.objects.get(pk=milestone.pk)
+    assert stored.percent_complete == 45
+    assert stored.forecast_date == milestone.forecast_date  # kept
+    assert stored.baseline_date == milestone.baseline_date
+    assert stored.actual_date is None
+    changes = [e.pgh_diff for e in _milestone_update_events(milestone)][events_before:]
+    assert len(changes) == 1, changes
+    assert set(changes[0]) == {"percent_complete", "version"}, changes
+    assert errors == []

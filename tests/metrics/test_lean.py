@@ -260,28 +260,28 @@ def test_an_empty_project_has_no_figures():
 # --- Roll-up -------------------------------------------------------------------------------------------
 
 
-def stored(project) -> dict:
+def stored(project, lens="cmo") -> dict:
     return {
         row.quarter: lean.LeanTotals(**{name: getattr(row, name) for name in lean.TOTAL_FIELDS})
-        for row in LeanSnapshot.objects.filter(project=project)
+        for row in LeanSnapshot.objects.filter(project=project, lens=lens)
     }
 
 
 @pytest.mark.django_db
 def test_the_rollup_stores_the_hand_computed_counters():
     project = build_project_in_db()
-    assert lean_rollup.lean_rollup_refresh(now=NOW) == 2
+    assert lean_rollup.lean_rollup_refresh(now=NOW) == 4  # two quarters, two lenses
     assert stored(project) == EXPECTED
     # A rerun replaces, never duplicates.
-    assert lean_rollup.lean_rollup_refresh(now=NOW) == 2
-    assert LeanSnapshot.objects.count() == 2
+    assert lean_rollup.lean_rollup_refresh(now=NOW) == 4
+    assert LeanSnapshot.objects.count() == 4
 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_the_nightly_rollup_run_by_a_real_worker_writes_the_same_figures(celery_worker):
     project = build_project_in_db()
-    assert roll_up_lean_metrics.delay(NOW.isoformat()).get(timeout=90) == 2
+    assert roll_up_lean_metrics.delay(NOW.isoformat()).get(timeout=90) == 4  # two quarters, two lenses
     assert stored(project) == EXPECTED
     rows = stored(project)
     assert lean.lean_figures(rows[Q2]).otif_rate == Decimal("25.0")

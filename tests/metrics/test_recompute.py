@@ -45,11 +45,12 @@ def test_scheduled_run_by_a_real_worker_writes_one_snapshot_per_active_project(c
     at = NOW.isoformat()
 
     assert recompute_all_scores.delay(at).get(timeout=90) == 3
-    assert ScoreSnapshot.objects.count() == 3
+    assert ScoreSnapshot.objects.filter(lens="cmo").count() == 3
+    assert ScoreSnapshot.objects.filter(lens="client").count() == 3  # the client lens beside the CMO's score
     assert set(ScoreSnapshot.objects.values_list("project_id", flat=True)) == {p.pk for p in active}
 
     assert recompute_all_scores.delay(at).get(timeout=90) == 3
-    assert ScoreSnapshot.objects.count() == 3  # same bucket: replaced, not duplicated
+    assert ScoreSnapshot.objects.count() == 6  # same bucket: replaced, not duplicated (two lenses)
     assert not Project.objects.filter(pk__in=[p.pk for p in active], scores_stale=True).exists()
 
 
@@ -181,7 +182,7 @@ def test_what_if_writes_nothing_and_matches_the_approved_change(world):
     project_services.change_request_submit(actor=world.pm, change=cr)
     project_services.change_request_decide(actor=world.approver_a, change=cr, password=PASSWORD, approve=True)
     services.scores_recompute(project_ids=[world.project_a.pk])
-    actual = ScoreSnapshot.objects.get(project=world.project_a)
+    actual = ScoreSnapshot.objects.get(project=world.project_a, lens="cmo")
     assert Decimal(predicted["risk_score"]) == actual.risk_score
     assert Decimal(predicted["tradeoff_score"]) == actual.tradeoff_score
     assert predicted["stress"] == actual.result["stress"]
@@ -220,7 +221,7 @@ def test_worse_rag_alerts_pm_and_leadership_once(world):
     worsen(world, "major")
     later = NOW + dt.timedelta(minutes=15)
     services.scores_recompute(project_ids=[world.project_a.pk], now=later)
-    snapshot = ScoreSnapshot.objects.get(project=world.project_a, bucket=services.bucket_of(later))
+    snapshot = ScoreSnapshot.objects.get(project=world.project_a, lens="cmo", bucket=services.bucket_of(later))
     assert snapshot.rag in ("amber", "red")
     alerted = set(Notification.objects.filter(kind="rag_worsened").values_list("recipient__username", flat=True))
     expected = {"pm", "lead"} if snapshot.rag == "red" else {"pm"}

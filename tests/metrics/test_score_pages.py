@@ -43,7 +43,13 @@ def test_project_page_shows_scores_with_reasons(world, client):
     client.force_login(world.viewer_a)
     page = client.get(reverse("project-detail", kwargs={"pk": world.project_a.pk})).content.decode()
     assert "Risk score" in page
-    assert "2 milestones late, 176 days on average" in page
+    # The client lens: the internal milestone (also late) is neither counted nor averaged in.
+    assert "1 milestone late by 176 days" in page
+    assert "2 milestones late" not in page
+    client.force_login(world.pm)
+    staff_page = client.get(reverse("project-detail", kwargs={"pk": world.project_a.pk})).content.decode()
+    assert "2 milestones late, 176 days on average" in staff_page
+    client.force_login(world.viewer_a)
     scores = client.get(reverse("project-scores", kwargs={"pk": world.project_a.pk})).content.decode()
     assert "Every factor, ranked" in scores
     assert "<svg" in scores  # trend chart

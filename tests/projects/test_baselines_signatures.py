@@ -4,15 +4,21 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from projects import services
 from projects.models import Baseline, BaselineStatus, Milestone, Signature
 from tests.clients.factories import PASSWORD
 from tests.conftest import api_as
 
+# A re-baseline re-plans work still ahead (milestones already due keep their baseline): plan in the future.
+PLANNED = timezone.localdate() + dt.timedelta(days=60)
+REPLANNED = PLANNED + dt.timedelta(days=30)
+
 
 @pytest.fixture
 def started(world):
+    Milestone.objects.filter(project=world.project_a).update(baseline_date=PLANNED, forecast_date=PLANNED)
     services.project_start(actor=world.pm, project=world.project_a)
     return world
 
@@ -21,8 +27,8 @@ def test_starting_records_the_first_baseline(started):
     baseline = Baseline.objects.get(project=started.project_a)
     assert (baseline.number, baseline.status) == (1, BaselineStatus.APPROVED)
     assert {i.milestone_name: i.date for i in baseline.items.all()} == {
-        "Aurora shared milestone": dt.date(2026, 6, 1),
-        "Aurora internal costing review": dt.date(2026, 6, 1),
+        "Aurora shared milestone": PLANNED,
+        "Aurora internal costing review": PLANNED,
     }
 
 
@@ -32,9 +38,7 @@ def test_rebaseline_needs_a_reason(started):
 
 
 def propose(world) -> Baseline:
-    services.milestone_update(
-        actor=world.pm, milestone=world.milestone_a, forecast_date=dt.date(2026, 7, 1), reason="Scope grew"
-    )
+    services.milestone_update(actor=world.pm, milestone=world.milestone_a, forecast_date=REPLANNED, reason="Scope grew")
     return services.baseline_propose(actor=world.pm, project=world.project_a, reason="Approved scope change")
 
 
@@ -46,7 +50,7 @@ def test_wrong_password_signs_nothing_and_changes_nothing(started):
     baseline.refresh_from_db()
     assert baseline.status == BaselineStatus.PROPOSED
     assert not Signature.objects.exists()
-    assert Milestone.objects.get(pk=started.milestone_a.pk).baseline_date == dt.date(2026, 6, 1)
+    assert Milestone.objects.get(pk=started.milestone_a.pk).baseline_date == PLANNED
 
 
 def test_approval_signs_applies_dates_and_detects_later_change(started):
@@ -56,7 +60,7 @@ def test_approval_signs_applies_dates_and_detects_later_change(started):
     assert signature.printed_name == started.approver_a.display_name
     assert len(signature.content_hash) == 64
     assert signature.signed_at.utcoffset() == dt.timedelta(0)
-    assert Milestone.objects.get(pk=started.milestone_a.pk).baseline_date == dt.date(2026, 7, 1)
+    assert Milestone.objects.get(pk=started.milestone_a.pk).baseline_date == REPLANNED
     baseline.refresh_from_db()
     assert services.signature_is_current(signature, baseline)
 
@@ -96,7 +100,7 @@ def test_api_rebaseline_and_approve(started):
 
 def test_baseline_comparison_shows_slip(started, client):
     services.milestone_update(
-        actor=started.pm, milestone=started.milestone_a, forecast_date=dt.date(2026, 6, 11), reason="Late"
+        actor=started.pm, milestone=started.milestone_a, forecast_date=PLANNED + dt.timedelta(days=10), reason="Late"
     )
     client.force_login(started.viewer_a)
     page = client.get(reverse("project-baselines", kwargs={"pk": started.project_a.pk})).content.decode()
@@ -110,3 +114,54 @@ def test_budget_follows_an_approved_rebaseline(started):
     baseline = services.baseline_propose(actor=started.pm, project=started.project_a, reason="Budget increase")
     services.baseline_decide(actor=started.approver_a, baseline=baseline, password=PASSWORD, approve=True)
     assert Baseline.objects.get(pk=baseline.pk).budget == Decimal("1100000.00")
+
+
+def test_a_late_milestone_stays_late_after_any_rebaseline(world):
+    """A re-baseline re-plans the work ahead; what was due keeps the baseline in force when it was due."""
+    from django.apps import apps
+    from django.utils import timezone
+
+    from metrics import lean
+    from metrics.lean_rollup import fetch_lean_data
+    from metrics.selectors import scoring_inputs
+    from tests.projects.factories import MilestoneFactory
+
+    today = timezone.localdate()
+    project = world.project_a
+    Milestone.objects.filter(project=project).delete()
+    done_late = MilestoneFactory(
+        project=project, sequence=1, baseline_date=today - dt.timedelta(60), forecast_date=today - dt.timedelta(30)
+    )
+    open_late = MilestoneFactory(
+        project=project, sequence=2, baseline_date=today - dt.timedelta(10), forecast_date=today + dt.timedelta(20)
+    )
+    ahead = MilestoneFactory(
+        project=project, sequence=3, baseline_date=today + dt.timedelta(30), forecast_date=today + dt.timedelta(50)
+    )
+    services.project_start(actor=world.pm, project=project)
+    services.milestone_update(actor=world.pm, milestone=done_late, actual_date=today - dt.timedelta(30))
+
+    def otd():
+        totals = lean.project_quarter_totals(fetch_lean_data([project.pk])[project.pk], now=timezone.now())
+        return sum(t.milestones_on_time for t in totals.values()), sum(t.milestones_completed for t in totals.values())
+
+    otd_before = otd()
+    events = apps.get_model("projects", "MilestoneEvent").objects
+    events_before = {m.pk: events.filter(pgh_obj_id=m.pk).count() for m in (done_late, open_late)}
+
+    for _ in range(2):  # any number of re-baselines
+        baseline = services.baseline_propose(actor=world.pm, project=project, reason="Supplier delay")
+        proposal = {i.milestone_id: i.date for i in baseline.items.all()}
+        assert proposal[done_late.pk] == done_late.baseline_date  # the signer sees they stay
+        assert proposal[open_late.pk] == open_late.baseline_date
+        services.baseline_decide(actor=world.approver_a, baseline=baseline, password=PASSWORD, approve=True)
+
+    for m in (done_late, open_late):
+        stored = Milestone.objects.get(pk=m.pk)
+        assert stored.baseline_date == m.baseline_date
+        assert events.filter(pgh_obj_id=m.pk).count() == events_before[m.pk]  # no audit event rewrote them
+    assert Milestone.objects.get(pk=ahead.pk).baseline_date == today + dt.timedelta(50)  # the plan ahead moved
+    assert otd() == otd_before == (0, 1)  # the late completion is still late
+    inputs = scoring_inputs([project.pk])[project.pk]
+    slips = {m.milestone_id: m for m in inputs.milestones}
+    assert slips[open_late.pk].baseline_date < today  # still late in the risk score's slip

@@ -79,8 +79,7 @@ def records(world):
         title=INTERNAL_SECRETS["event"],
         kind="deviation",
         severity="minor",
-        opened=dt.date(2026, 3, 2),
-        batch=batch,
+        opened=dt.date(2026, 3, 2),  # internal: so not on a batch (an event on a batch is always shared)
     )
     shared_capa = services.quality_event_create(
         actor=pm,
@@ -367,7 +366,7 @@ def test_pm_records_a_batch_and_a_major_deviation_on_it(world, client):
     )
     batch = Batch.objects.get(project=world.project_a, number="B-9")
     assert batch.right_first_time is False  # unchecked box on the plain form post
-    client.post(
+    response = client.post(
         url,
         {
             "action": "event",
@@ -378,6 +377,23 @@ def test_pm_records_a_batch_and_a_major_deviation_on_it(world, client):
             "event-batch": batch.pk,
             "event-opened": "2026-04-02",
             "event-visibility": "internal",
+        },
+    )
+    # An internal event on the client's batch is refused: it belongs to the batch record the client reviews.
+    assert response.status_code == 400
+    assert "make it shared" in response.content.decode()
+    assert not QualityEvent.objects.filter(reference="DEV-1").exists()
+    client.post(
+        url,
+        {
+            "action": "event",
+            "event-reference": "DEV-1",
+            "event-title": "Filter integrity",
+            "event-kind": "deviation",
+            "event-severity": "major",
+            "event-batch": batch.pk,
+            "event-opened": "2026-04-02",
+            "event-visibility": "shared",
         },
     )
     assert QualityEvent.objects.get(reference="DEV-1").batch == batch

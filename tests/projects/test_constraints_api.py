@@ -63,6 +63,10 @@ class ChangeRequestFactory(factory.django.DjangoModelFactory):
     schedule_impact_days = 14
     cost_impact = Decimal("25000.00")
     status = ChangeRequestStatus.SUBMITTED
+    # As change_request_submit records it: a request withdrawn without it was never sent to the client.
+    submitted_at = factory.LazyAttribute(
+        lambda o: None if o.status == ChangeRequestStatus.DRAFT else dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    )
 
 
 class BatchFactory(factory.django.DjangoModelFactory):
