@@ -6,7 +6,7 @@ exports, feeds, e-mails and tasks all go through it. See DESIGN.md §3 / README.
 
 from django.db.models import Q, QuerySet
 
-from clients.models import CLIENT_ROLES, STAFF_ROLES, Role
+from clients.roles import CLIENT_ROLES, STAFF_ROLES, Role
 
 SHARED = "shared"
 
@@ -51,6 +51,53 @@ def scope_queryset(
     if client_condition is not None:
         queryset = queryset.filter(client_condition)
     return queryset
+
+
+class ScopedQuerySet(QuerySet):
+    """The one access rule for every model: a model's queryset declares how it reaches its client.
+
+    ``client_path``: lookup path to the Client ("" for Client itself); ``visibility_field``: an
+    internal/shared field clients see only when shared; ``staff_only``: never for client users;
+    ``client_condition(user)``: a further filter for client users; ``always_condition(user)``: a filter
+    for every role (e.g. the score lens); ``owner_path``: records that belong to one user (only that user,
+    unless ``unrestricted(user)``). Subclasses declare; they never write their own ``for_user``.
+    """
+
+    client_path: str = "project__client"
+    visibility_field: str | None = None
+    staff_only: bool = False
+    owner_path: str | None = None
+    unrestricted = None
+
+    def client_condition(self, user) -> Q | None:
+        return None
+
+    def always_condition(self, user) -> Q | None:
+        return None
+
+    def for_user(self, user) -> QuerySet:
+        queryset = self
+        always = self.always_condition(user) if is_active_user(user) else None
+        if always is not None:
+            queryset = queryset.filter(always)
+        if self.owner_path is not None:
+            if not is_active_user(user):
+                return queryset.none()
+            if self.unrestricted is not None and self.unrestricted(user):
+                return queryset
+            return queryset.filter(**{self.owner_path: user.pk})
+        return scope_queryset(
+            queryset,
+            user,
+            client_path=self.client_path,
+            visibility_field=self.visibility_field,
+            client_condition=self.client_condition(user) if is_client_user(user) else None,
+            staff_only=self.staff_only,
+        )
+
+
+def is_active_user(user) -> bool:
+    return bool(user.is_authenticated and user.is_active)
 
 
 def can_create_project(user) -> bool:

@@ -5,25 +5,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-
-class Role(models.TextChoices):
-    CLIENT_VIEWER = "client_viewer", "Client viewer"
-    CLIENT_APPROVER = "client_approver", "Client approver"
-    PROJECT_MANAGER = "project_manager", "Project manager"
-    LEADERSHIP = "leadership", "Leadership"
-    ADMIN = "admin", "Administrator"
+from clients.access import ScopedQuerySet, can_manage_users
+from clients.roles import CLIENT_ROLES, STAFF_ROLES, Role
 
 
-# Tuples, not sets: the user constraint below lists them, and migrations need a stable order.
-CLIENT_ROLES = (Role.CLIENT_APPROVER, Role.CLIENT_VIEWER)
-STAFF_ROLES = (Role.ADMIN, Role.PROJECT_MANAGER, Role.LEADERSHIP)
-
-
-class ClientQuerySet(models.QuerySet):
-    def for_user(self, user):
-        from clients.access import scope_queryset
-
-        return scope_queryset(self, user, client_path="")
+class ClientQuerySet(ScopedQuerySet):
+    client_path = ""
 
 
 class Client(models.Model):
@@ -41,14 +28,11 @@ class Client(models.Model):
         return self.name
 
 
-class UserQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Admins see every user; anyone else sees only themselves."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.role == Role.ADMIN:
-            return self
-        return self.filter(pk=user.pk)
+class UserQuerySet(ScopedQuerySet):
+    """Administrators see every user; anyone else sees only themselves."""
+
+    owner_path = "pk"
+    unrestricted = staticmethod(can_manage_users)
 
 
 class PortalUserManager(UserManager.from_queryset(UserQuerySet)):

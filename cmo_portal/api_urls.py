@@ -17,7 +17,8 @@ from projects.api.constraints import (
     QualityEventViewSet,
     RiskViewSet,
 )
-from projects.api.views import BaselineViewSet, MilestoneViewSet, ProjectViewSet, ScoreViewSet, TemplateViewSet
+from metrics.api_scores import ProjectViewSet, ScoreViewSet  # the projects viewset with its score actions
+from projects.api.views import BaselineViewSet, MilestoneViewSet, TemplateViewSet
 
 app_name = "api"
 router = DefaultRouter()

@@ -2,8 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from clients import views as client_views
-from cmo_portal import health
+from cmo_portal import dashboard, health
 from metrics import views as metric_views
 from metrics import views_portfolio as portfolio_views
 from projects import views as project_views
@@ -11,8 +10,8 @@ from projects import views_calendar as calendar_views
 from projects import views_constraints as record_views
 
 urlpatterns = [
-    path("", client_views.home, name="home"),
-    path("dashboard/", client_views.dashboard, name="dashboard"),
+    path("", dashboard.home, name="home"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("projects/", project_views.project_list, name="project-list"),
     path("projects/new/", project_views.project_create, name="project-create"),
     path("projects/<int:pk>/", project_views.project_detail, name="project-detail"),
@@ -21,7 +20,7 @@ urlpatterns = [
     path("projects/<int:pk>/audit/", project_views.project_audit, name="project-audit"),
     path("projects/<int:pk>/audit.csv", project_views.project_audit_csv, name="project-audit-csv"),
     path("projects/<int:pk>/milestones.ics", project_views.project_calendar, name="project-calendar"),
-    path("calendar/", client_views.calendar_subscription, name="calendar-subscription"),
+    path("calendar/", calendar_views.calendar_subscription, name="calendar-subscription"),
     path("calendar/<str:token>/milestones.ics", calendar_views.calendar_feed, name="calendar-feed"),
     path(
         "calendar/<str:token>/projects/<int:pk>.ics", calendar_views.calendar_feed_project, name="calendar-feed-project"

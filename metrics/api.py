@@ -9,12 +9,11 @@
 Scoping comes from ``for_user``; permission classes check the role for the action; services write.
 """
 
-from django import forms
 from django.http import Http404
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -22,21 +21,13 @@ from rest_framework.views import APIView
 
 from clients import access
 from clients.models import PMCertification, Role, User
-from cmo_portal.api_base import RolePermission, ScopedReadOnlyViewSet
+from core.api import IdFilter, RolePermission, ScopedReadOnlyViewSet
 from metrics import lean, lean_rollup, pm_excellence, surveys
 from metrics.models import SurveyInvitation, SurveyResponse
 from metrics.quarters import parse_quarter, previous_quarter, quarter_of, quarter_param
 from metrics.satisfaction import GROUPINGS
 
 # --- Surveys ---------------------------------------------------------------------------------------
-
-
-class IdFilter(filters.NumberFilter):
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, help_text: str = "", **kwargs):
-        super().__init__(*args, help_text=help_text, **kwargs)
-        extend_schema_field({"type": "integer", "description": help_text})(self)
 
 
 class SurveyInvitationFilter(filters.FilterSet):

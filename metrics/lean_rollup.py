@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from clients import access
 from clients.models import CLIENT_ROLES, Client, Role, User
-from cmo_portal.audit_context import audit_context
+from core.audit import audit_context
 from metrics import lean
 from metrics.locks import LEAN_ROLLUP_LOCK, try_xact_lock
 from metrics.models import ClientKpiTarget, KpiMetric, KpiStatus, LeanSnapshot, ScoreLens, SurveyResponse

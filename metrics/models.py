@@ -7,12 +7,12 @@ import pgtrigger
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from clients.access import scope_queryset
+from clients.access import ScopedQuerySet
+from core.audit import audited
 from metrics import scoring
-from projects.models import audited
 
 POLICY_PARAMETERS = tuple(f.name for f in dataclasses.fields(scoring.ScoringPolicy) if f.name != "version")
 
@@ -139,10 +139,10 @@ def lens_for(user) -> str:
     return ScoreLens.CMO if access.can_see_internal(user) else ScoreLens.CLIENT
 
 
-class ScoreSnapshotQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """In the user's scope and through the user's lens (a client never reads the CMO's full score)."""
-        return scope_queryset(self, user, client_path="project__client").filter(lens=lens_for(user))
+class ScoreSnapshotQuerySet(ScopedQuerySet):
+    def always_condition(self, user):
+        """Through the user's lens: a client never reads the CMO's full score, staff read it."""
+        return Q(lens=lens_for(user))
 
     def latest_per_project(self):
         """The newest snapshot of each project (PostgreSQL DISTINCT ON)."""
@@ -199,9 +199,8 @@ class ScoreSnapshot(models.Model):
         return f"{self.project_id} @ {self.bucket:%Y-%m-%d %H:%M}: risk {self.risk_score}, {self.rag}"
 
 
-class TradeoffProposalQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return scope_queryset(self, user, client_path="project__client")
+class TradeoffProposalQuerySet(ScopedQuerySet):
+    pass
 
 
 class TradeoffProposal(models.Model):
@@ -242,9 +241,8 @@ class SurveyTrigger(models.TextChoices):
     QUARTERLY = "quarterly", "Quarterly check-in"
 
 
-class SurveyRoundQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return scope_queryset(self, user, client_path="project__client")
+class SurveyRoundQuerySet(ScopedQuerySet):
+    pass
 
 
 class SurveyRound(models.Model):
@@ -279,12 +277,10 @@ class InvitationStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
-class SurveyInvitationQuerySet(models.QuerySet):
-    def for_user(self, user):
+class SurveyInvitationQuerySet(ScopedQuerySet):
+    def client_condition(self, user):
         """Client users see only the invitations addressed to them; CMO staff see all (response rates)."""
-        return scope_queryset(
-            self, user, client_path="project__client", client_condition=models.Q(recipient_id=user.pk)
-        )
+        return Q(recipient_id=user.pk)
 
 
 class SurveyInvitation(models.Model):
@@ -320,10 +316,8 @@ class SurveyInvitation(models.Model):
         return f"Survey invitation {self.pk} for {self.recipient_id} ({self.status})"
 
 
-class SurveyResponseQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """A client sees its own satisfaction history (all of its users' answers); staff see every client's."""
-        return scope_queryset(self, user, client_path="project__client")
+class SurveyResponseQuerySet(ScopedQuerySet):
+    """A client sees its own satisfaction history (all of its users' answers); staff see every client's."""
 
 
 CSAT_FIELDS = ("csat_communication", "csat_responsiveness", "csat_quality", "csat_schedule", "csat_overall")
@@ -384,10 +378,10 @@ class SurveyResponse(models.Model):
 # --- Lean roll-up and client KPI targets ----------------------------------------------------
 
 
-class LeanSnapshotQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Lean figures are CMO portfolio reports: staff only."""
-        return scope_queryset(self, user, client_path="project__client", staff_only=True)
+class LeanSnapshotQuerySet(ScopedQuerySet):
+    """Lean figures are CMO portfolio reports: staff only."""
+
+    staff_only = True
 
 
 class LeanSnapshot(models.Model):
@@ -455,9 +449,8 @@ class KpiStatus(models.TextChoices):
     BREACHED = "breached", "Breached"
 
 
-class ClientKpiTargetQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return scope_queryset(self, user, client_path="client")
+class ClientKpiTargetQuerySet(ScopedQuerySet):
+    client_path = "client"
 
 
 @audited(exclude=["status", "value", "evaluated_at", "breach_notified_quarter"])  # nightly evaluation: not audited

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from clients import access
 from clients.models import PMCertification, Role, User
-from cmo_portal.audit_context import audit_context
+from core.audit import audit_context
 from metrics.models import ScoreLens, ScoreSnapshot
 from projects.models import Project, ProjectStatus
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from clients import access
 from clients.models import Role, User
-from cmo_portal.audit_context import audit_context
+from core.audit import audit_context
+from core.broker import send_task_safely
 from metrics import scoring
 from metrics.locks import ALL_PROJECTS_LOCK, ONE_PROJECT_LOCK, try_xact_lock
 from metrics.models import POLICY_PARAMETERS, RAG_ORDER, ScoreLens, ScoreSnapshot, ScoringPolicy, TradeoffProposal
@@ -224,12 +225,7 @@ def scoring_policy_create_version(*, actor, parameters: dict, note: str) -> Scor
 
 
 def _enqueue_recompute_all() -> None:
-    from metrics.tasks import recompute_all_scores
-
-    try:
-        recompute_all_scores.delay()
-    except Exception as error:  # broker down: the next scheduled run applies the new policy
-        logger.warning("Could not enqueue a recompute after a policy change: %s", error)
+    send_task_safely("metrics.tasks.recompute_all_scores")  # broker down: the next scheduled run applies it
 
 
 # --- Tradeoff matrix -------------------------------------------------------------------

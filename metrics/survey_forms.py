@@ -3,7 +3,7 @@
 from django import forms
 
 from clients.models import CertificationKind, Client, Role, User
-from cmo_portal.form_fields import PlausibleDateField
+from core.form_fields import PlausibleDateField
 from metrics.models import KpiMetric
 
 CSAT_QUESTIONS = (

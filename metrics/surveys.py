@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from clients import access
 from clients.models import CLIENT_ROLES, User
-from cmo_portal.audit_context import audit_context
+from core.audit import audit_context
 from metrics.locks import SURVEY_SCHEDULE_LOCK, try_xact_lock
 from metrics.models import (
     CSAT_FIELDS,

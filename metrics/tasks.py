@@ -3,17 +3,8 @@
 import logging
 
 from celery import shared_task
-from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
-
-
-def enqueue_project_recompute(project_id: int) -> None:
-    """Ask a worker to recompute one project; if the broker is down, the stale mark catches up later."""
-    try:
-        recompute_project_scores.delay(project_id)
-    except (OperationalError, OSError) as error:
-        logger.warning("Broker unavailable; project %s stays marked stale (%s)", project_id, error)
 
 
 @shared_task(

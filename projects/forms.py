@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from clients.models import STAFF_ROLES, User
-from cmo_portal.form_fields import PlausibleDateField
+from core.form_fields import PlausibleDateField
 from projects.models import (
     MAX_SCHEDULE_IMPACT_DAYS,
     BatchOutcome,

@@ -2,8 +2,6 @@
 
 from decimal import Decimal
 
-import pghistory
-import pgtrigger
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -12,8 +10,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from clients.access import scope_queryset
+from clients.access import ScopedQuerySet
 from clients.models import Client
+from core.audit import audited
 
 
 class ServiceType(models.TextChoices):
@@ -44,43 +43,11 @@ class Visibility(models.TextChoices):
     SHARED = "shared", "Shared with the client"
 
 
-class ProjectQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return scope_queryset(self, user, client_path="client")
+class ProjectQuerySet(ScopedQuerySet):
+    client_path = "client"
 
     def active(self):
         return self.filter(status=ProjectStatus.ACTIVE)
-
-
-def audited(**extra):
-    """Track inserts, updates and deletes in an append-only event table (GxP audit trail).
-
-    Events are written by PostgreSQL triggers, so ``QuerySet.update()``, ``bulk_update``
-    and raw SQL are captured too; UPDATE, DELETE and TRUNCATE on the event table fail.
-    """
-    return pghistory.track(
-        pghistory.InsertEvent(),
-        pghistory.UpdateEvent(),
-        pghistory.DeleteEvent(),
-        append_only=True,
-        meta={
-            "triggers": [
-                pgtrigger.Trigger(
-                    name="no_truncate",
-                    operation=pgtrigger.Truncate,
-                    level=pgtrigger.Statement,
-                    when=pgtrigger.Before,
-                    # The test suite's flush between transactional tests sets cmo.test_flush
-                    # on its own session (tests/conftest.py); nothing else does.
-                    func=(
-                        "IF current_setting('cmo.test_flush', true) = 'on' THEN RETURN NULL; END IF; "
-                        "RAISE EXCEPTION 'The audit trail is append-only: TRUNCATE is refused'; RETURN NULL;"
-                    ),
-                ),
-            ]
-        },
-        **extra,
-    )
 
 
 @audited(exclude=["scores_stale", "updated"])
@@ -151,9 +118,9 @@ class Project(models.Model):
 # --- Templates and checklists ------------------------------------------------
 
 
-class StaffOnlyQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return scope_queryset(self, user, client_path="", staff_only=True)
+class StaffOnlyQuerySet(ScopedQuerySet):
+    client_path = ""
+    staff_only = True
 
 
 class ProjectTemplate(models.Model):
@@ -207,9 +174,9 @@ class ChecklistItemTemplate(models.Model):
 # --- Milestones ------------------------------------------------------------------
 
 
-class MilestoneQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return scope_queryset(self, user, client_path="project__client", client_condition=Q(client_visible=True))
+class MilestoneQuerySet(ScopedQuerySet):
+    def client_condition(self, user):
+        return Q(client_visible=True)
 
 
 @audited()
@@ -292,11 +259,11 @@ class MilestoneDependency(models.Model):
         return f"{self.predecessor_id} → {self.successor_id}"
 
 
-class ChecklistItemQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return scope_queryset(
-            self, user, client_path="milestone__project__client", client_condition=Q(milestone__client_visible=True)
-        )
+class ChecklistItemQuerySet(ScopedQuerySet):
+    client_path = "milestone__project__client"
+
+    def client_condition(self, user):
+        return Q(milestone__client_visible=True)
 
 
 @audited()
@@ -329,9 +296,8 @@ class BaselineStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-class BaselineQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return scope_queryset(self, user, client_path="project__client")
+class BaselineQuerySet(ScopedQuerySet):
+    pass
 
 
 @audited()
@@ -398,9 +364,8 @@ class SignatureMeaning(models.TextChoices):
     AUTHORSHIP = "authorship", "Authorship"
 
 
-class SignatureQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return scope_queryset(self, user, client_path="project__client")
+class SignatureQuerySet(ScopedQuerySet):
+    pass
 
 
 @audited()
@@ -431,20 +396,8 @@ class Signature(models.Model):
 # --- The four constraints as records: cost, scope, quality, risk -------------------
 
 
-class ProjectChildQuerySet(models.QuerySet):
+class ProjectChildQuerySet(ScopedQuerySet):
     """Records of a project: clients see their own client's, and only shared ones where visibility applies."""
-
-    visibility_field: str | None = None
-    staff_only = False
-
-    def for_user(self, user):
-        return scope_queryset(
-            self,
-            user,
-            client_path="project__client",
-            visibility_field=self.visibility_field,
-            staff_only=self.staff_only,
-        )
 
 
 class InternalQuerySet(ProjectChildQuerySet):
@@ -529,11 +482,11 @@ CLIENT_SEES_CHANGE_REQUEST = ~Q(status=ChangeRequestStatus.DRAFT) & ~Q(
 )
 
 
-class ChangeRequestQuerySet(models.QuerySet):
-    def for_user(self, user):
+class ChangeRequestQuerySet(ScopedQuerySet):
+    def client_condition(self, user):
         # Drafts are the CMO's work in progress: client users see a request once it is submitted,
         # so never a draft nor a draft that was withdrawn before it was ever submitted.
-        return scope_queryset(self, user, client_path="project__client", client_condition=CLIENT_SEES_CHANGE_REQUEST)
+        return CLIENT_SEES_CHANGE_REQUEST
 
 
 @audited()
@@ -755,9 +708,9 @@ class Issue(models.Model):
         return self.title
 
 
-class IssueCommentQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return scope_queryset(self, user, client_path="issue__project__client", visibility_field="issue__visibility")
+class IssueCommentQuerySet(ScopedQuerySet):
+    client_path = "issue__project__client"
+    visibility_field = "issue__visibility"
 
 
 @audited()
@@ -776,11 +729,10 @@ class IssueComment(models.Model):
         return f"Comment by {self.author} on {self.issue}"
 
 
-class NotificationQuerySet(models.QuerySet):
-    def for_user(self, user):
-        if not (user.is_authenticated and user.is_active):
-            return self.none()
-        return self.filter(recipient=user)
+class NotificationQuerySet(ScopedQuerySet):
+    """A notification is its recipient's only, whatever the role."""
+
+    owner_path = "recipient"
 
 
 class Notification(models.Model):

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clients.models import Role, User
+from core.broker import send_task_safely
 from projects.models import Notification, Project
 
 logger = logging.getLogger(__name__)
@@ -50,12 +51,7 @@ def notify(*, recipients, kind: str, project: Project | None, text: str, url: st
 
 
 def _enqueue_emails(ids: list[int]) -> None:
-    from projects.tasks import send_notification_emails
-
-    try:
-        send_notification_emails.delay(ids)
-    except Exception as error:  # broker down: the periodic sweep sends them later
-        logger.warning("Could not enqueue notification e-mails %s: %s", ids, error)
+    send_task_safely("projects.tasks.send_notification_emails", ids)  # broker down: the periodic sweep sends them
 
 
 def send_emails(ids: list[int] | None = None) -> int:

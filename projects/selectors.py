@@ -7,6 +7,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
 from clients import access
+from projects import extensions
 from projects.models import (
     Baseline,
     BaselineItem,
@@ -30,10 +31,7 @@ def project_list(*, user, today: dt.date | None = None, mine: bool = False):
 
     Overdue first, then by next due date. One query whatever the portfolio size.
     """
-    from metrics.models import ScoreSnapshot, lens_for
-
     today = today or timezone.localdate()
-    latest_score = ScoreSnapshot.objects.filter(project=OuterRef("pk"), lens=lens_for(user)).order_by("-bucket")
     milestones = Milestone.objects.for_user(user).filter(project=OuterRef("pk"), actual_date__isnull=True)
     next_open = milestones.order_by("forecast_date", "sequence")
     projects = (
@@ -42,8 +40,7 @@ def project_list(*, user, today: dt.date | None = None, mine: bool = False):
         .annotate(
             next_milestone_name=Subquery(next_open.values("name")[:1]),
             next_milestone_date=Subquery(next_open.values("forecast_date")[:1]),
-            risk_score=Subquery(latest_score.values("risk_score")[:1]),
-            rag=Subquery(latest_score.values("rag")[:1]),
+            **extensions.merged(extensions.PROJECT_LIST_ANNOTATIONS, user),
             overdue_count=count_per_project(milestones.filter(forecast_date__lt=today)),
         )
         .order_by(F("overdue_count").desc(nulls_last=True), F("next_milestone_date").asc(nulls_last=True), "code")

@@ -18,8 +18,10 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from clients import access
-from cmo_portal.audit_context import audit_context
-from cmo_portal.input_ranges import EARLIEST_DATE, LATEST_DATE, date_in_range
+from core.audit import audit_context
+from core.broker import send_task_safely
+from core.concurrency import StaleVersion  # noqa: F401  (services.StaleVersion is raised here)
+from core.input_ranges import EARLIEST_DATE, LATEST_DATE, date_in_range
 from projects.models import (
     Baseline,
     BaselineItem,
@@ -75,17 +77,10 @@ MILESTONE_EDITABLE_FIELDS = (
 DATES_NEEDING_REASON = ("baseline_date", "forecast_date")
 
 
+RECOMPUTE_PROJECT_TASK = "metrics.tasks.recompute_project_scores"
 SIGNATURE_MAX_FAILURES = 5  # 21 CFR 11.300(d): detect and stop repeated unauthorised attempts
 SIGNATURE_LOCK_SECONDS = 15 * 60
 logger = logging.getLogger(__name__)
-
-
-class StaleVersion(Exception):
-    """The record changed since the caller read it (optimistic locking)."""
-
-    def __init__(self, *, current):
-        super().__init__("The record was changed by someone else since you loaded it.")
-        self.current = current
 
 
 def _require(condition: bool, message: str) -> None:
@@ -106,9 +101,7 @@ def project_inputs_changed(project_id: int) -> None:
         return
 
     def enqueue() -> None:
-        from metrics.tasks import enqueue_project_recompute
-
-        enqueue_project_recompute(project_id)
+        send_task_safely(RECOMPUTE_PROJECT_TASK, project_id)  # implemented by metrics (a higher layer)
 
     enqueue.recompute_project_id = project_id
     transaction.on_commit(enqueue)

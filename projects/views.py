@@ -7,22 +7,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients import access
-from projects import audit, selectors, services
+from core.pages import add_form_errors, get_or_404
+from projects import audit, extensions, selectors, services
 from projects.forms import MilestoneEditForm, RebaselineForm, SignForm
-from projects.models import Baseline, ChecklistItem, Milestone, Project
+from projects.models import ChecklistItem, Milestone, Project
 from projects.timeline import render_timeline
-
-
-def _or_404(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except (Project.DoesNotExist, Milestone.DoesNotExist, Baseline.DoesNotExist, ChecklistItem.DoesNotExist) as e:
-        raise Http404 from e
-
-
-def _add_form_errors(form, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 @login_required
@@ -43,9 +32,7 @@ def project_list(request):
 
 
 def _project_context(request, pk: int, **extra):
-    from metrics.pm_excellence import project_has_accidental_pm
-
-    page = _or_404(selectors.project_page, user=request.user, pk=pk)
+    page = get_or_404(selectors.project_page, user=request.user, pk=pk)
     today = timezone.localdate()
     forms = {}
     if page.can_edit:
@@ -58,7 +45,7 @@ def _project_context(request, pk: int, **extra):
         "timeline": render_timeline(page.rows, today=today),
         "today": today,
         "rebaseline_form": RebaselineForm(),
-        "accidental_pm": page.is_staff and project_has_accidental_pm(page.project),
+        **extensions.merged(extensions.PROJECT_HEADER, request.user, page.project),
         **extra,
     }
 
@@ -75,7 +62,7 @@ def project_create(request):
         try:
             project = services.project_create(actor=request.user, **form.project_fields())
         except ValidationError as error:
-            _add_form_errors(form, error)
+            add_form_errors(form, error)
         else:
             messages.success(request, f"{project.code} created with its milestones. Start it to record the baseline.")
             return redirect("project-detail", pk=project.pk)
@@ -84,16 +71,15 @@ def project_create(request):
 
 @login_required
 def project_detail(request, pk: int):
-    from metrics.views import score_panel
-
     context = _project_context(request, pk)
-    return render(request, "projects/project_detail.html", {**context, **score_panel(request.user, context["project"])})
+    overview = extensions.merged(extensions.PROJECT_OVERVIEW, request.user, context["project"])
+    return render(request, "projects/project_detail.html", {**context, **overview})
 
 
 @login_required
 def milestone_edit(request, pk: int):
     """Inline edit of one milestone (htmx swaps the row and the timeline; plain POST redirects back)."""
-    milestone = _or_404(selectors.milestone_get, user=request.user, pk=pk)
+    milestone = get_or_404(selectors.milestone_get, user=request.user, pk=pk)
     if not access.can_edit_project(request.user, milestone.project):
         raise Http404
     if request.method != "POST":
@@ -113,7 +99,7 @@ def milestone_edit(request, pk: int):
         except services.StaleVersion as stale:
             conflict = stale.current
         except ValidationError as error:
-            _add_form_errors(form, error)
+            add_form_errors(form, error)
         else:
             if not request.htmx:
                 messages.success(request, f"Saved “{milestone.name}”.")
@@ -135,7 +121,7 @@ def milestone_edit(request, pk: int):
 @login_required
 @require_POST
 def checklist_toggle(request, pk: int):
-    item = _or_404(
+    item = get_or_404(
         lambda user, pk: ChecklistItem.objects.for_user(user).select_related("milestone__project").get(pk=pk),
         user=request.user,
         pk=pk,
@@ -151,7 +137,7 @@ def checklist_toggle(request, pk: int):
 @login_required
 @require_POST
 def project_start(request, pk: int):
-    project = _or_404(selectors.project_get, user=request.user, pk=pk)
+    project = get_or_404(selectors.project_get, user=request.user, pk=pk)
     if not access.can_edit_project(request.user, project):
         raise Http404
     try:
@@ -176,7 +162,7 @@ def project_baselines(request, pk: int):
             try:
                 services.baseline_propose(actor=request.user, project=page.project, reason=form.cleaned_data["reason"])
             except ValidationError as error:
-                _add_form_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(request, "Re-baseline proposed: the client's approver is asked to sign it.")
                 return redirect("project-baselines", pk=pk)
@@ -186,7 +172,7 @@ def project_baselines(request, pk: int):
 @login_required
 def baseline_sign(request, pk: int):
     """A client approver signs (approves or rejects) a proposed re-baseline, re-entering the password."""
-    baseline = _or_404(selectors.baseline_get, user=request.user, pk=pk)
+    baseline = get_or_404(selectors.baseline_get, user=request.user, pk=pk)
     if not access.can_sign_for_client(request.user, baseline.project):
         raise Http404
     form = SignForm(request.POST or None)
@@ -200,7 +186,7 @@ def baseline_sign(request, pk: int):
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
-            _add_form_errors(form, error)
+            add_form_errors(form, error)
         except PermissionDenied as denied:
             raise Http404 from denied
         else:
@@ -219,7 +205,7 @@ def project_calendar(request, pk: int):
     """The milestones the user may see, as an iCalendar file."""
     from projects.calendar_feed import milestones_ics
 
-    project = _or_404(selectors.project_get, user=request.user, pk=pk)
+    project = get_or_404(selectors.project_get, user=request.user, pk=pk)
     milestones = Milestone.objects.for_user(request.user).filter(project=project).order_by("sequence")
     response = HttpResponse(milestones_ics(project, milestones, now=timezone.now()), content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="{project.code}-milestones.ics"'
@@ -227,7 +213,7 @@ def project_calendar(request, pk: int):
 
 
 def _staff_project(request, pk: int) -> Project:
-    project = _or_404(selectors.project_get, user=request.user, pk=pk)
+    project = get_or_404(selectors.project_get, user=request.user, pk=pk)
     if not access.is_staff_user(request.user):
         raise Http404
     return project

@@ -4,10 +4,17 @@ The link only says *who* is asking; what they see goes through the same ``for_us
 scoping as every other page. Unknown, revoked or inactive → 404, never a login redirect.
 """
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from clients import services
+from clients.models import CalendarFeedToken
 from clients.services import calendar_feed_token_use
 from projects.calendar_feed import milestones_ics, subscription_ics
 from projects.models import Milestone, Project
@@ -51,3 +58,35 @@ def calendar_feed_project(request, token: str, pk: int):
         raise Http404 from missing
     milestones = Milestone.objects.for_user(user).filter(project=project).order_by("sequence")
     return _ics_response(milestones_ics(project, milestones, now=timezone.now()), f"{project.code}-milestones.ics")
+
+
+@never_cache
+@login_required
+def calendar_subscription(request):
+    """The user's secret calendar link: create or reset it (the old link stops working) or turn it off.
+
+    Only a fingerprint of the secret is stored, so the link is shown once, right after it is made.
+    """
+    new_links = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "reset":
+            _token, secret = services.calendar_feed_token_issue(actor=request.user, user=request.user)
+            projects = Project.objects.for_user(request.user).only("pk", "code", "name").order_by("code")
+
+            def link(name: str, **kwargs) -> str:
+                return request.build_absolute_uri(reverse(name, kwargs={"token": secret, **kwargs}))
+
+            new_links = {
+                "all": link("calendar-feed"),
+                "projects": [(p, link("calendar-feed-project", pk=p.pk)) for p in projects],
+            }
+        elif action == "revoke":
+            if services.calendar_feed_token_revoke(actor=request.user, user=request.user):
+                messages.success(request, "Your calendar link is turned off. Calendar apps using it stop updating.")
+            return redirect("calendar-subscription")
+        else:
+            messages.error(request, "Choose “Reset link” or “Turn off”.")
+            return redirect("calendar-subscription")
+    current = CalendarFeedToken.objects.active().filter(user=request.user).first()
+    return render(request, "clients/calendar.html", {"current": current, "new_links": new_links})

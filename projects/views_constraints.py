@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Count, F, IntegerField, Sum, When
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -20,8 +20,9 @@ from django.views.decorators.http import require_http_methods
 
 from clients import access
 from clients.models import Role
+from core.pages import add_form_errors, get_or_404
+from projects import extensions, selectors, services
 from projects import notifications as notification_service
-from projects import selectors, services
 from projects.forms import (
     BatchForm,
     ChangeRequestForm,
@@ -61,23 +62,8 @@ NOTIFICATIONS_SHOWN = 100
 GET_POST = require_http_methods(["GET", "POST"])
 
 
-def _or_404(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except ObjectDoesNotExist as error:
-        raise Http404 from error
-
-
-def _add_form_errors(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
-
-
 def _project(request, pk: int) -> Project:
-    return _or_404(selectors.project_get, user=request.user, pk=pk)
+    return get_or_404(selectors.project_get, user=request.user, pk=pk)
 
 
 def _posted(request, action: str) -> bool:
@@ -141,7 +127,7 @@ def project_costs(request, pk: int):
             try:
                 services.cost_entry_create(actor=request.user, project=project, **entry_form.cleaned_data)
             except ValidationError as error:
-                _add_form_errors(entry_form, error)
+                add_form_errors(entry_form, error)
             else:
                 messages.success(request, "Cost entry recorded.")
                 return redirect("project-costs", pk=pk)
@@ -153,7 +139,7 @@ def project_costs(request, pk: int):
                     actor=request.user, project=project, text=import_form.cleaned_data["csv"]
                 )
             except ValidationError as error:
-                _add_form_errors(import_form, error)
+                add_form_errors(import_form, error)
             else:
                 messages.success(request, f"Imported {len(created)} cost entr{'y' if len(created) == 1 else 'ies'}.")
                 return redirect("project-costs", pk=pk)
@@ -163,7 +149,7 @@ def project_costs(request, pk: int):
             try:
                 services.invoice_create(actor=request.user, project=project, **invoice_form.cleaned_data)
             except ValidationError as error:
-                _add_form_errors(invoice_form, error)
+                add_form_errors(invoice_form, error)
             else:
                 messages.success(request, f"Invoice {invoice_form.cleaned_data['number']} recorded.")
                 return redirect("project-costs", pk=pk)
@@ -213,7 +199,7 @@ def project_change_requests(request, pk: int):
             try:
                 change = services.change_request_create(actor=request.user, project=project, **form.cleaned_data)
             except ValidationError as error:
-                _add_form_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(request, f"Draft CR-{change.number} saved. Submit it when it is ready for the client.")
                 return redirect("change-request-detail", pk=change.pk)
@@ -252,7 +238,7 @@ def _change_get(*, user, pk: int) -> ChangeRequest:
 @GET_POST
 def change_request_detail(request, pk: int):
     """One change request: its impacts and signatures; the PM submits or withdraws, the client's approver signs."""
-    change = _or_404(_change_get, user=request.user, pk=pk)
+    change = get_or_404(_change_get, user=request.user, pk=pk)
     project = change.project
     can_edit = access.can_edit_project(request.user, project)
     can_sign = access.can_sign_for_client(request.user, project) and change.status == ChangeRequestStatus.SUBMITTED
@@ -285,7 +271,7 @@ def change_request_detail(request, pk: int):
                     comment=form.cleaned_data["comment"],
                 )
             except ValidationError as error:
-                _add_form_errors(form, error)
+                add_form_errors(form, error)
             except PermissionDenied as denied:
                 raise Http404 from denied
             else:
@@ -312,15 +298,10 @@ def change_request_detail(request, pk: int):
         "budget_after": project.budget + change.cost_impact,
         "signatures": signatures,
         "form": form,
-        "what_if": _what_if(request.user, change) if pending else None,
+        "what_if": None,
+        **(extensions.merged(extensions.CHANGE_REQUEST_PAGE, request.user, change) if pending else {}),
     }
     return _render(request, "projects/constraints/change_request_detail.html", context)
-
-
-def _what_if(user, change):
-    from metrics.selectors import change_request_what_if
-
-    return change_request_what_if(user=user, change=change)
 
 
 # --- Quality ---------------------------------------------------------------------------
@@ -347,7 +328,7 @@ def project_quality(request, pk: int):
             try:
                 services.batch_create(actor=user, project=project, **batch_form.cleaned_data)
             except ValidationError as error:
-                _add_form_errors(batch_form, error)
+                add_form_errors(batch_form, error)
             else:
                 messages.success(request, f"Batch {batch_form.cleaned_data['number']} recorded.")
                 return redirect("project-quality", pk=pk)
@@ -357,18 +338,18 @@ def project_quality(request, pk: int):
             try:
                 event = services.quality_event_create(actor=user, project=project, **event_form.cleaned_data)
             except ValidationError as error:
-                _add_form_errors(event_form, error)
+                add_form_errors(event_form, error)
             else:
                 messages.success(request, f"{event.reference} recorded.")
                 return redirect("project-quality", pk=pk)
     elif _posted(request, "close"):
         close_form = QualityEventCloseForm(request.POST)
         if close_form.is_valid():
-            event = _or_404(lambda: events_qs.get(pk=close_form.cleaned_data["event"]))
+            event = get_or_404(lambda: events_qs.get(pk=close_form.cleaned_data["event"]))
             try:
                 services.quality_event_close(actor=user, event=event, closed=close_form.cleaned_data["closed"])
             except ValidationError as error:
-                _add_form_errors(close_form, error)
+                add_form_errors(close_form, error)
             else:
                 messages.success(request, f"{event.reference} closed.")
                 return redirect("project-quality", pk=pk)
@@ -421,12 +402,12 @@ def project_risks(request, pk: int):
             try:
                 services.risk_create(actor=user, project=project, **form.cleaned_data)
             except ValidationError as error:
-                _add_form_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(request, "Risk recorded.")
                 return redirect("project-risks", pk=pk)
     elif _posted(request, "close"):
-        risk = _or_404(lambda: risks_qs.get(pk=_posted_id(request, "risk"), status=RiskStatus.OPEN))
+        risk = get_or_404(lambda: risks_qs.get(pk=_posted_id(request, "risk"), status=RiskStatus.OPEN))
         services.risk_update(actor=user, risk=risk, status=RiskStatus.CLOSED, reason="Risk closed")
         messages.success(request, f"Risk “{risk.title}” closed.")
         return redirect("project-risks", pk=pk)
@@ -495,7 +476,7 @@ def project_issues(request, pk: int):
             try:
                 issue = services.issue_raise(actor=user, project=project, **form.cleaned_data)
             except ValidationError as error:
-                _add_form_errors(form, error)
+                add_form_errors(form, error)
             except PermissionDenied as denied:
                 raise Http404 from denied
             else:
@@ -537,7 +518,7 @@ def _issue_get(*, user, pk: int) -> Issue:
 @GET_POST
 def issue_detail(request, pk: int):
     """One issue: the comment thread (htmx appends), the PM's resolution, time to first response and to resolution."""
-    issue = _or_404(_issue_get, user=request.user, pk=pk)
+    issue = get_or_404(_issue_get, user=request.user, pk=pk)
     user = request.user
     project = issue.project
     can_comment = _can_comment(user)
@@ -552,7 +533,7 @@ def issue_detail(request, pk: int):
             try:
                 services.issue_comment(actor=user, issue=issue, body=comment_form.cleaned_data["body"])
             except ValidationError as error:
-                _add_form_errors(comment_form, error)
+                add_form_errors(comment_form, error)
             except PermissionDenied as denied:
                 raise Http404 from denied
             else:
@@ -569,7 +550,7 @@ def issue_detail(request, pk: int):
             try:
                 services.issue_resolve(actor=user, issue=issue, resolution=resolve_form.cleaned_data["resolution"])
             except ValidationError as error:
-                _add_form_errors(resolve_form, error)
+                add_form_errors(resolve_form, error)
             else:
                 messages.success(request, "Issue resolved.")
                 return redirect("issue-detail", pk=issue.pk)

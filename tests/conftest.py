@@ -1,6 +1,7 @@
 """Shared fixtures: two tenants (A and B), a user of every role, their projects."""
 
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
 from django.db.backends.signals import connection_created
@@ -10,12 +11,15 @@ from clients.models import Client, Role, User
 from metrics.models import TradeoffProposal
 from projects.models import Baseline, ChecklistItem, Milestone, Project, ProjectTemplate
 from tests.clients.factories import ClientFactory, ClientUserFactory, UserFactory
+from tests.metrics.factories import TradeoffProposalFactory
 from tests.projects.factories import (
     BaselineFactory,
     ChecklistItemFactory,
+    ConstraintRecords,
     MilestoneFactory,
     ProjectFactory,
     ProjectTemplateFactory,
+    constraint_records,
 )
 
 
@@ -40,7 +44,7 @@ class World:
     baseline_b: Baseline
     template: ProjectTemplate
     tradeoff_proposal_b: TradeoffProposal
-    b: dict = field(default_factory=dict)  # client B's constraint records: see with_client_b_records()
+    b: ConstraintRecords | None = None  # client B's constraint records: see the records_b fixture
 
 
 @pytest.fixture
@@ -74,53 +78,23 @@ def world(db) -> World:
         checklist_b=ChecklistItemFactory(milestone=milestone_b, text="Borealis secret checklist"),
         baseline_b=BaselineFactory(project=project_b, created_by=pm),
         template=ProjectTemplateFactory(name="Secret CMO template"),
-        tradeoff_proposal_b=TradeoffProposal.objects.create(
-            project=project_b,
-            proposed_by=pm,
-            time="constrain",
-            scope="accept",
-            quality="constrain",
-            cost="optimize",
-            reason="Borealis secret priorities",
+        tradeoff_proposal_b=TradeoffProposalFactory(
+            project=project_b, proposed_by=pm, reason="Borealis secret priorities"
         ),
     )
 
 
-def with_client_b_records(world: World) -> World:
-    """Add one record of every constraint kind on client B's project (shared where visibility applies)."""
-    world.b.update(_client_b_records(world.project_b, world.pm, world.viewer_b))
-    return world
-
-
-def _client_b_records(project, pm, viewer) -> dict:
-    from projects.models import Batch, ChangeRequest, CostEntry, Invoice, Issue, Notification, QualityEvent, Risk
-
-    return {
-        "change_request": ChangeRequest.objects.create(
-            project=project, number=1, title="Borealis secret change", created_by=pm, status="submitted"
-        ),
-        "issue": Issue.objects.create(project=project, title="Borealis secret issue", raised_by=pm),
-        "cost_entry": CostEntry.objects.create(
-            project=project, date="2026-03-01", amount="1.00", category="labour", description="Borealis secret cost"
-        ),
-        "invoice": Invoice.objects.create(project=project, number="BOR-INV-SECRET", date="2026-03-31", amount="1.00"),
-        "batch": Batch.objects.create(project=project, number="BOR-BATCH-SECRET", planned_date="2026-04-01"),
-        "quality_event": QualityEvent.objects.create(
-            project=project,
-            reference="BOR-DEV-SECRET",
-            title="Borealis secret deviation",
-            kind="deviation",
-            severity="minor",
-            opened="2026-03-01",
-            visibility="shared",
-        ),
-        "risk": Risk.objects.create(
-            project=project, title="Borealis secret risk", probability=3, impact=3, visibility="shared"
-        ),
-        "notification": Notification.objects.create(
-            recipient=viewer, text="Borealis secret notification", kind="test", project=project
-        ),
-    }
+@pytest.fixture
+def records_b(world) -> ConstraintRecords:
+    """One record of every constraint kind on client B's project; also ``world.b``, for routes that take a World."""
+    world.b = constraint_records(
+        project=world.project_b,
+        pm=world.pm,
+        client_user=world.viewer_b,
+        label="Borealis secret",
+        reference="BOR-SECRET",
+    )
+    return world.b
 
 
 @pytest.fixture
@@ -132,6 +106,34 @@ def api_as(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user=user)
     return client
+
+
+@pytest.fixture
+def lock_held_elsewhere():
+    """``with lock_held_elsewhere(key):`` a PostgreSQL advisory lock held by another session, as a second worker's."""
+    import psycopg2
+    from django.db import connection
+
+    @contextmanager
+    def hold(key: int):
+        settings_dict = connection.settings_dict
+        other = psycopg2.connect(
+            dbname=settings_dict["NAME"],
+            user=settings_dict["USER"],
+            host=settings_dict["HOST"] or None,
+            port=settings_dict["PORT"] or None,
+            password=settings_dict["PASSWORD"] or None,
+        )
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+            yield
+            with other.cursor() as cursor:  # released before the block's next statement (closing is asynchronous)
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        finally:
+            other.close()
+
+    return hold
 
 
 @pytest.fixture(scope="session")

@@ -49,11 +49,10 @@ from schemathesis.checks import not_a_server_error
 from werkzeug.test import Client
 
 from clients.models import User
-from projects.models import Batch, ChangeRequest, CostEntry, Invoice, Issue, Notification, QualityEvent, Risk
 from tests.clients.factories import PASSWORD
-from tests.conftest import World, with_client_b_records
-from tests.metrics.survey_fixtures import certification, invitation_b, make_invitation, make_response, response_b
-from tests.projects.factories import BaselineFactory
+from tests.conftest import World
+from tests.metrics.factories import certification, invitation_b, make_invitation, make_response, response_b
+from tests.projects.factories import BaselineFactory, constraint_records
 
 SCHEMA_URL = "/api/v1/schema/?format=json"
 API_PREFIX = "/api/v1/"
@@ -109,44 +108,19 @@ class FuzzData:
 
 
 @pytest.fixture
-def fuzz_data(world) -> FuzzData:
+def fuzz_data(world, records_b) -> FuzzData:
     """The shared world plus one record of every kind on client B's project and on client A's (approver_a's)."""
-    world = with_client_b_records(world)
     project, pm = world.project_a, world.pm
-    a = {
-        "baseline": BaselineFactory(project=project, created_by=pm),
-        "change_request": ChangeRequest.objects.create(
-            project=project, number=1, title="Aurora change", created_by=pm, status="submitted"
-        ),
-        "issue": Issue.objects.create(project=project, title="Aurora issue", raised_by=pm),
-        "cost_entry": CostEntry.objects.create(
-            project=project, date="2026-03-01", amount="2.00", category="labour", description="Aurora cost"
-        ),
-        "invoice": Invoice.objects.create(project=project, number="AUR-INV-1", date="2026-03-31", amount="2.00"),
-        "batch": Batch.objects.create(project=project, number="AUR-BATCH-1", planned_date="2026-04-01"),
-        "quality_event": QualityEvent.objects.create(
-            project=project,
-            reference="AUR-DEV-1",
-            title="Aurora deviation",
-            kind="deviation",
-            severity="minor",
-            opened="2026-03-01",
-            visibility="shared",
-        ),
-        "risk": Risk.objects.create(project=project, title="Aurora risk", probability=2, impact=4, visibility="shared"),
-        "notification": Notification.objects.create(
-            recipient=world.approver_a, text="Aurora note", kind="test", project=project
-        ),
-    }
-    b = world.b
+    a = constraint_records(project=project, pm=pm, client_user=world.approver_a, label="Aurora", reference="AUR")
+    baseline_a = BaselineFactory(project=project, created_by=pm)
 
     def both(kind: str) -> list[int]:
-        return [a[kind].pk, b[kind].pk]
+        return [getattr(a, kind).pk, getattr(records_b, kind).pk]
 
     return FuzzData(
         world=world,
         ids={
-            "baselines": [a["baseline"].pk, world.baseline_b.pk],
+            "baselines": [baseline_a.pk, world.baseline_b.pk],
             "batches": both("batch"),
             "change-requests": both("change_request"),
             "clients": [world.client_a.pk, world.client_b.pk],

@@ -50,9 +50,9 @@ from projects.models import (
     Risk,
 )
 from tests.conftest import World, api_as
-from tests.metrics.survey_fixtures import certification, make_invitation, make_response
+from tests.metrics.factories import certification, make_invitation, make_response
 from tests.projects.factories import ChecklistItemFactory
-from tests.test_isolation import PUBLIC, all_url_names
+from tests.url_names import PUBLIC, all_url_names
 
 # --- The project and what its client may see ------------------------------------------------------
 

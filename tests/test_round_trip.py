@@ -22,7 +22,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
 
-from cmo_portal.form_fields import ISODateInput, PlausibleDateField
+from core.form_fields import ISODateInput, PlausibleDateField
 from metrics.models import ScoringPolicy
 from projects import services
 from projects.models import Milestone, Project

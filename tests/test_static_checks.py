@@ -24,3 +24,16 @@ def test_pure_modules_import_no_django():
         source = (ROOT / module).read_text()
         assert "import django" not in source
         assert "from django" not in source, module
+
+
+def test_imports_flow_one_way_and_pure_modules_import_no_framework():
+    """import-linter contracts (pyproject.toml): core <- clients <- projects <- metrics <- cmo_portal, no cycles."""
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "0 broken" in out.stdout

@@ -16,7 +16,7 @@ from clients.api.serializers import (
     UserSerializer,
 )
 from clients.models import Client, User
-from cmo_portal.api_base import ScopedQuerysetMixin, ScopedReadOnlyViewSet
+from core.api import ScopedQuerysetMixin, ScopedReadOnlyViewSet
 
 
 class IsUserAdmin(permissions.BasePermission):

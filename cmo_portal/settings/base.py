@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "clients",
     "projects",
     "metrics",
+    "cmo_portal",  # the composition root: the demo portfolio (seed_demo), dashboards
 ]
 
 MIDDLEWARE = [
@@ -53,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "cmo_portal.audit_context.AuditMiddleware",
+    "core.audit.AuditMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -195,7 +196,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "cmo_portal.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

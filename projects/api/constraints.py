@@ -6,10 +6,9 @@ and another client's record answers 404. Permission classes check the role for t
 check the tenant and the project (``access.can_edit_project``) and do every write.
 """
 
-from django import forms
 from django.db.models import Count
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -17,7 +16,7 @@ from rest_framework.response import Response
 
 from clients import access
 from clients.models import STAFF_ROLES, Role, User
-from cmo_portal.api_base import RolePermission, ScopedModelViewSet, ScopedQuerysetMixin, VersionedUpdateMixin
+from core.api import IdFilter, RolePermission, ScopedModelViewSet, ScopedQuerysetMixin, VersionedUpdateMixin
 from projects import notifications, services
 from projects.api.serializers import SignatureSerializer
 from projects.api.views import CanWriteProjects
@@ -97,16 +96,6 @@ class IsAuthenticatedReader(RolePermission):
 
 
 # --- Filters -----------------------------------------------------------------------------
-
-
-class IdFilter(filters.NumberFilter):
-    """An id (integer) filter; documented as an integer with its help text."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, help_text: str = "", **kwargs):
-        super().__init__(*args, help_text=help_text, **kwargs)
-        extend_schema_field({"type": "integer", "description": help_text})(self)
 
 
 class ProjectRecordFilter(filters.FilterSet):

@@ -10,7 +10,6 @@ from projects.models import (
     MilestoneTemplate,
     Project,
     ProjectTemplate,
-    QualityImpact,
     Signature,
 )
 from projects.selectors import baseline_items
@@ -211,61 +210,3 @@ class AuditEntrySerializer(serializers.Serializer):
     channel = serializers.CharField(help_text="page, api, admin, task, command or database.")
     reason = serializers.CharField()
     changes = AuditChangeSerializer(many=True)
-
-
-class WhatIfRequestSerializer(serializers.Serializer):
-    schedule_impact_days = serializers.IntegerField(
-        default=0, min_value=-365, max_value=730, help_text="Days every open milestone's forecast moves."
-    )
-    cost_impact = serializers.DecimalField(max_digits=14, decimal_places=2, default=0, help_text="Budget change.")
-    scope_impact_percent = serializers.DecimalField(
-        max_digits=6, decimal_places=2, default=0, min_value=-100, max_value=100, help_text="Scope change, percent."
-    )
-    quality_impact = serializers.ChoiceField(
-        choices=QualityImpact.choices, default="none", help_text="Quality impact of the change."
-    )
-    change_request = serializers.IntegerField(
-        required=False, help_text="Optional: evaluate this change request instead (its impacts are used)."
-    )
-
-
-class ScoreResultSerializer(serializers.Serializer):
-    risk_score = serializers.DecimalField(max_digits=5, decimal_places=2)
-    tradeoff_score = serializers.DecimalField(max_digits=5, decimal_places=2)
-    rag = serializers.CharField()
-    stress = serializers.DictField(child=serializers.DecimalField(max_digits=4, decimal_places=3))
-    earned_value = serializers.DictField(child=serializers.CharField(allow_null=True))
-    factors = serializers.ListField(child=serializers.DictField())
-
-
-class WhatIfResponseSerializer(serializers.Serializer):
-    before = ScoreResultSerializer()
-    after = ScoreResultSerializer()
-
-
-class ScoreSnapshotSerializer(serializers.Serializer):
-    project = serializers.IntegerField(source="project_id")
-    project_code = serializers.CharField(source="project.code")
-    bucket = serializers.DateTimeField(help_text="Start of the 15-minute period (UTC).")
-    computed_at = serializers.DateTimeField()
-    policy_version = serializers.IntegerField()
-    risk_score = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="0..100, higher is worse.")
-    tradeoff_score = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="0..100, higher is better.")
-    rag = serializers.CharField()
-    stress = serializers.SerializerMethodField()
-    factors = serializers.SerializerMethodField(help_text="Ranked reasons, each with its figure and words.")
-    earned_value = serializers.SerializerMethodField()
-
-    def _visible(self, obj) -> dict:
-        from metrics.selectors import visible_result
-
-        return visible_result(self.context["request"].user, obj.result)
-
-    def get_stress(self, obj) -> dict:
-        return obj.result["stress"]
-
-    def get_factors(self, obj) -> list:
-        return self._visible(obj)["factors"]
-
-    def get_earned_value(self, obj) -> dict:
-        return self._visible(obj)["earned_value"]

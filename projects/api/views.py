@@ -1,13 +1,12 @@
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from clients import access
-from cmo_portal.api_base import (
+from core.api import (
     RolePermission,
     ScopedModelViewSet,
     ScopedReadOnlyViewSet,
@@ -22,11 +21,8 @@ from projects.api.serializers import (
     ProjectSerializer,
     ProjectTemplateSerializer,
     RebaselineSerializer,
-    ScoreSnapshotSerializer,
     SignatureSerializer,
     SignSerializer,
-    WhatIfRequestSerializer,
-    WhatIfResponseSerializer,
 )
 from projects.models import Baseline, Milestone, Project, ProjectTemplate
 
@@ -74,50 +70,6 @@ class ProjectViewSet(VersionedUpdateMixin, ScopedModelViewSet):
             project=serializer.instance,
             expected_version=self.expected_version(),
             **changes,
-        )
-
-    @extend_schema(responses=ScoreSnapshotSerializer(many=True))
-    @action(detail=True, methods=["get"], permission_classes=[RolePermission])
-    def scores(self, request, pk=None):
-        """The project's score history, newest first (one snapshot per 15-minute period)."""
-        from metrics.selectors import snapshot_history
-
-        project = self.get_object()
-        page = self.paginate_queryset(snapshot_history(user=request.user, project=project).select_related("project"))
-        return self.get_paginated_response(ScoreSnapshotSerializer(page, many=True, context={"request": request}).data)
-
-    @extend_schema(request=WhatIfRequestSerializer, responses=WhatIfResponseSerializer)
-    @action(detail=True, methods=["post"], url_path="what-if", permission_classes=[permissions.IsAuthenticated])
-    def what_if(self, request, pk=None):
-        """Risk and tradeoff before and after a hypothetical change (or a change request); writes nothing."""
-        from metrics import scoring
-        from metrics.models import lens_for
-        from metrics.selectors import change_from_request, visible_result
-        from metrics.selectors import what_if as compute_what_if
-        from projects.models import ChangeRequest, ChangeRequestStatus
-
-        project = self.get_object()
-        serializer = WhatIfRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        was_pending = False
-        if "change_request" in data:
-            change = ChangeRequest.objects.for_user(request.user).filter(pk=data.pop("change_request"), project=project)
-            change = change.first()
-            if change is None:
-                raise Http404
-            hypothetical = change_from_request(change)
-            was_pending = change.status == ChangeRequestStatus.SUBMITTED
-        else:
-            hypothetical = scoring.HypotheticalChange(**data)
-        before, after = compute_what_if(
-            project=project, change=hypothetical, was_pending=was_pending, lens=lens_for(request.user)
-        )
-        return Response(
-            {
-                "before": visible_result(request.user, before.to_dict()),
-                "after": visible_result(request.user, after.to_dict()),
-            }
         )
 
     @extend_schema(responses=AuditEntrySerializer(many=True))
@@ -230,29 +182,6 @@ class BaselineViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._decide(request, approve=False)
-
-
-class ScoreViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The latest scores of every project in scope; ``?project=`` / ``?client=`` filter."""
-
-    serializer_class = ScoreSnapshotSerializer
-    queryset = None
-    pagination_class = None
-
-    def get_queryset(self):
-        from metrics.selectors import latest_snapshots
-
-        queryset = latest_snapshots(user=self.request.user)
-        for param, field in (("project", "project_id"), ("client", "project__client_id")):
-            value = self.request.query_params.get(param)
-            if value is not None:
-                if not value.isdigit():
-                    raise ValidationError({param: ["Give a numeric id."]})
-                queryset = queryset.filter(**{field: int(value)})
-        return queryset
-
-    def filter_queryset(self, queryset):
-        return queryset  # filtering done above; DISTINCT ON must keep its ordering
 
 
 class TemplateViewSet(ScopedReadOnlyViewSet):

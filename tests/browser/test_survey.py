@@ -78,7 +78,7 @@ def test_a_client_answers_a_survey_on_a_phone_in_under_a_minute(world, live_serv
 
 def test_leadership_reviews_lean_figures_and_pm_workload(world, live_server, page, screenshot):
     from metrics.lean_rollup import kpi_target_set, lean_rollup_refresh
-    from tests.metrics.test_lean import NOW, build_project_in_db
+    from tests.metrics.lean_project import NOW, build_project_in_db
 
     lean_a = build_project_in_db(client=world.client_a, manager=world.pm, code="LEAN-A")
     build_project_in_db(client=world.client_b, manager=world.other_pm, code="LEAN-B", service_type="analytical")

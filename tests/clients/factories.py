@@ -1,6 +1,8 @@
+import datetime as dt
+
 import factory
 
-from clients.models import Client, Role, User
+from clients.models import CertificationKind, Client, PMCertification, Role, User
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -35,3 +37,13 @@ class UserFactory(factory.django.DjangoModelFactory):
 class ClientUserFactory(UserFactory):
     role = Role.CLIENT_VIEWER
     client = factory.SubFactory(ClientFactory)
+
+
+class PMCertificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PMCertification
+
+    user = factory.SubFactory(UserFactory)
+    kind = CertificationKind.PMP
+    issued = dt.date(2024, 1, 1)
+    expires = None

@@ -4,60 +4,20 @@ nightly roll-up (also by a real worker), the portfolio report, client KPI target
 import datetime as dt
 from decimal import Decimal
 
-import psycopg2
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clients.models import Role
 from metrics import lean, lean_rollup
 from metrics.locks import LEAN_ROLLUP_LOCK
 from metrics.models import ClientKpiTarget, KpiStatus, LeanSnapshot
 from metrics.tasks import roll_up_lean_metrics
-from projects.models import Batch, ChangeRequest, Issue, IssueComment, Milestone, Notification, ServiceType
-from tests.clients.factories import ClientFactory, ClientUserFactory, UserFactory
+from projects.models import Notification
+from tests.clients.factories import ClientFactory
 from tests.conftest import api_as
-from tests.projects.factories import ProjectFactory
-
-
-def at(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
-
-
-D = dt.date
-NOW = at("2026-06-30T00:00:00")
-Q1, Q2 = D(2026, 1, 1), D(2026, 4, 1)
-START = D(2026, 1, 5)
-
-# The hand-built project (dates chosen so every figure can be checked by hand; see docs/lean.md).
-MILESTONES = [
-    # sequence, name, baseline, actual, template days, value-adding
-    (1, "Tech transfer package", D(2026, 1, 31), D(2026, 1, 30), 30, False),  # 25 days, on time
-    (2, "Process familiarisation", D(2026, 3, 15), D(2026, 3, 20), 40, True),  # 49 days, late
-    (3, "Engineering batch", D(2026, 4, 30), D(2026, 4, 28), 35, True),  # 39 days, on time
-    (4, "Stability data (open)", D(2026, 5, 15), None, 20, True),  # open: no phase yet
-    (5, "Final report", D(2026, 5, 31), D(2026, 6, 10), 0, False),  # 43 days from the 28 Apr, late; final
-]
-BATCHES = [
-    # number, planned, actual, outcome, right first time
-    ("B1", D(2026, 4, 10), D(2026, 4, 9), "released", True),  # on time, RFT: OTIF
-    ("B2", D(2026, 4, 20), D(2026, 4, 25), "released", True),  # late, RFT
-    ("B3", D(2026, 5, 5), D(2026, 5, 5), "rejected", False),  # on time, not RFT
-    ("B4", D(2026, 5, 20), D(2026, 5, 18), "released", False),  # on time, released with rework: not RFT
-    ("B5", D(2026, 6, 25), None, "pending", True),  # no outcome yet: not counted
-]
-CHANGES = [
-    # created, submitted, decided, status
-    (at("2026-02-01T09:00"), at("2026-02-03T09:00"), at("2026-02-10T09:00"), "approved"),  # CMO 2 d, client 7 d
-    (at("2026-03-30T12:00"), at("2026-03-31T12:00"), at("2026-04-02T12:00"), "rejected"),  # CMO 1 d; client 0.5+1.5
-    (at("2026-04-15T00:00"), None, None, "draft"),  # not submitted: not counted
-    (at("2026-05-01T00:00"), at("2026-05-02T00:00"), None, "submitted"),  # CMO 1 d; client waits 59 d to NOW
-    (at("2026-05-10T00:00"), at("2026-05-11T00:00"), None, "withdrawn"),  # CMO 1 d; no known end: no client wait
-]
-# Issue 1: opened 2 Feb 08:00; the PM answers at 14:00 (6 h: the CMO's move), the client replies
-# two days later (2 d: the client's move), resolved next morning (18 h: the CMO's move).
-# Issue 2: opened 1 Jun, no answer yet: 29 days on the CMO by NOW.
+from tests.metrics.factories import ClientKpiTargetFactory
+from tests.metrics.lean_project import NOW, Q1, Q2, START, D, build_project_in_db, hand_built_data
 
 EXPECTED = {
     Q1: lean.LeanTotals(
@@ -98,88 +58,6 @@ EXPECTED = {
         change_request_client_wait_days=Decimal("60.50"),
     ),
 }
-
-
-def hand_built_data(project_id: int = 1) -> lean.LeanProjectData:
-    return lean.LeanProjectData(
-        project_id=project_id,
-        start_date=START,
-        milestones=tuple(lean.LeanMilestone(s, n, b, a, d, v) for s, n, b, a, d, v in MILESTONES),
-        batches=tuple(lean.LeanBatch(p, a, o, r) for _, p, a, o, r in BATCHES),
-        change_requests=tuple(lean.LeanChangeRequest(c, s, d, st) for c, s, d, st in CHANGES),
-        issues=(
-            lean.LeanIssue(
-                opened_at=at("2026-02-02T08:00"),
-                first_response_at=at("2026-02-02T14:00"),
-                resolved_at=at("2026-02-05T08:00"),
-                comments=(
-                    lean.LeanComment(at("2026-02-02T14:00"), by_client=False),
-                    lean.LeanComment(at("2026-02-04T14:00"), by_client=True),
-                ),
-            ),
-            lean.LeanIssue(opened_at=at("2026-06-01T00:00"), first_response_at=None, resolved_at=None),
-        ),
-    )
-
-
-def build_project_in_db(client=None, manager=None, code="LEAN-01", service_type=ServiceType.TECH_TRANSFER):
-    project = ProjectFactory(
-        client=client or ClientFactory(),
-        manager=manager or UserFactory(role=Role.PROJECT_MANAGER),
-        code=code,
-        start_date=START,
-        service_type=service_type,
-    )
-    for sequence, name, baseline, actual, days, value_adding in MILESTONES:
-        Milestone.objects.create(
-            project=project,
-            sequence=sequence,
-            name=name,
-            baseline_date=baseline,
-            forecast_date=baseline,
-            actual_date=actual,
-            percent_complete=100 if actual else 0,
-            duration_days=days,
-            value_adding=value_adding,
-        )
-    for number, planned, actual, outcome, rft in BATCHES:
-        Batch.objects.create(
-            project=project,
-            number=number,
-            planned_date=planned,
-            actual_date=actual,
-            outcome=outcome,
-            right_first_time=rft,
-        )
-    for number, (created, submitted, decided, status) in enumerate(CHANGES, start=1):
-        ChangeRequest.objects.create(
-            project=project,
-            number=number,
-            title=f"CR {number}",
-            created_by=project.manager,
-            created_at=created,
-            submitted_at=submitted,
-            decided_at=decided,
-            status=status,
-        )
-    client_user = ClientUserFactory(client=project.client)
-    first = Issue.objects.create(
-        project=project,
-        title="Assay transfer question",
-        raised_by=client_user,
-        assigned_to=project.manager,
-        opened_at=at("2026-02-02T08:00"),
-        first_response_at=at("2026-02-02T14:00"),
-        resolved_at=at("2026-02-05T08:00"),
-        status="resolved",
-    )
-    IssueComment.objects.create(issue=first, author=project.manager, body="Looking", created=at("2026-02-02T14:00"))
-    IssueComment.objects.create(issue=first, author=client_user, body="Here it is", created=at("2026-02-04T14:00"))
-    Issue.objects.create(project=project, title="Open question", raised_by=client_user, opened_at=at("2026-06-01"))
-    Issue.objects.create(  # internal: not part of the client-facing measures
-        project=project, title="Internal", raised_by=project.manager, visibility="internal", opened_at=at("2026-02-01")
-    )
-    return project
 
 
 # --- Pure ---------------------------------------------------------------------------------------------
@@ -289,23 +167,11 @@ def test_the_nightly_rollup_run_by_a_real_worker_writes_the_same_figures(celery_
 
 
 @pytest.mark.django_db
-def test_a_rollup_skips_while_another_holds_the_lock():
+def test_a_rollup_skips_while_another_holds_the_lock(lock_held_elsewhere):
     build_project_in_db()
-    settings_dict = connection.settings_dict
-    other = psycopg2.connect(
-        dbname=settings_dict["NAME"],
-        user=settings_dict["USER"],
-        host=settings_dict["HOST"] or None,
-        port=settings_dict["PORT"] or None,
-        password=settings_dict["PASSWORD"] or None,
-    )
-    try:
-        with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [LEAN_ROLLUP_LOCK])
+    with lock_held_elsewhere(LEAN_ROLLUP_LOCK):
         assert lean_rollup.lean_rollup_refresh(now=NOW) is None
         assert not LeanSnapshot.objects.exists()
-    finally:
-        other.close()
 
 
 @pytest.mark.django_db
@@ -381,7 +247,7 @@ def test_lean_pages_use_a_fixed_number_of_queries(world, client, django_assert_m
         for i in range(n):
             c = ClientFactory()
             build_project_in_db(client=c, manager=world.pm, code=f"LEAN-{offset + i}")
-            ClientKpiTarget.objects.create(client=c, metric="otif", target=95)
+            ClientKpiTargetFactory(client=c, metric="otif", target=95)
         lean_rollup.lean_rollup_refresh(now=NOW)
 
     def get():

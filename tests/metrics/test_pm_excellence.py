@@ -11,47 +11,25 @@ from django.utils import timezone
 
 from clients.models import CertificationKind, PMCertification, Role
 from metrics import pm_excellence
-from metrics.models import ScoreSnapshot
 from projects.models import ProjectStatus
-from tests.clients.factories import UserFactory
+from tests.clients.factories import PMCertificationFactory, UserFactory
 from tests.conftest import api_as
+from tests.metrics.factories import LeanSnapshotFactory, ScoreSnapshotFactory
 from tests.projects.factories import ProjectFactory
 
 TODAY = dt.date(2026, 11, 24)
 
 
-def certify(user, kind=CertificationKind.PMP, issued=dt.date(2024, 1, 1), expires=None):
-    return PMCertification.objects.create(user=user, kind=kind, issued=issued, expires=expires)
-
-
-def snapshot(project, rag):
-    return ScoreSnapshot.objects.create(
-        project=project,
-        bucket=timezone.now(),
-        as_of=TODAY,
-        policy_version=1,
-        risk_score=70 if rag == "red" else 10,
-        tradeoff_score=50,
-        rag=rag,
-        stress_time=0,
-        stress_cost=0,
-        stress_scope=0,
-        stress_quality=0,
-        stress_satisfaction=0,
-        stress_risk_register=0,
-        result={},
-        inputs={},
-    )
-
-
 def test_a_pm_without_a_current_certificate_is_an_accidental_pm(world):
     expired = UserFactory(username="expired_pm", role=Role.PROJECT_MANAGER)
-    certify(expired, issued=dt.date(2020, 1, 1), expires=dt.date(2026, 1, 1))
+    PMCertificationFactory(user=expired, issued=dt.date(2020, 1, 1), expires=dt.date(2026, 1, 1))
     trained = UserFactory(username="trained_pm", role=Role.PROJECT_MANAGER)
-    certify(trained, kind=CertificationKind.INTERNAL, issued=dt.date(2026, 2, 1), expires=dt.date(2028, 2, 1))
+    PMCertificationFactory(
+        user=trained, kind=CertificationKind.INTERNAL, issued=dt.date(2026, 2, 1), expires=dt.date(2028, 2, 1)
+    )
     future = UserFactory(username="future_pm", role=Role.PROJECT_MANAGER)
-    certify(future, issued=dt.date(2026, 12, 15))  # not issued yet
-    certify(world.pm)  # PMP without expiry
+    PMCertificationFactory(user=future, issued=dt.date(2026, 12, 15))  # not issued yet
+    PMCertificationFactory(user=world.pm)  # PMP without expiry
     projects = {
         "expired": ProjectFactory(manager=expired),
         "trained": ProjectFactory(manager=trained),
@@ -73,11 +51,11 @@ def test_a_certificate_is_current_until_its_expiry_day_inclusive():
 
 
 def test_workload_counts_live_and_red_projects_and_expiring_certificates(world):
-    certify(world.pm, expires=TODAY + dt.timedelta(days=30))  # expiring soon
+    PMCertificationFactory(user=world.pm, expires=TODAY + dt.timedelta(days=30))  # expiring soon
     red = ProjectFactory(manager=world.pm, code="RED-01")
-    snapshot(red, "amber")
-    snapshot(red, "red")  # the latest one counts
-    snapshot(world.project_a, "green")
+    ScoreSnapshotFactory(project=red, rag="amber", as_of=TODAY)
+    ScoreSnapshotFactory(project=red, rag="red", as_of=TODAY)  # the latest one counts
+    ScoreSnapshotFactory(project=world.project_a, rag="green", as_of=TODAY)
     ProjectFactory(manager=world.pm, status=ProjectStatus.COMPLETED, code="DONE-01")  # not live
     ProjectFactory(manager=world.pm, status=ProjectStatus.ON_HOLD, code="HOLD-01")
 
@@ -112,19 +90,16 @@ def test_workload_page_shows_the_accidental_pm_flag(world, client):
     client.force_login(world.leadership)
     body = client.get(reverse("pm-workload")).content.decode()
     assert "accidental PM" in body
-    certify(world.pm)
+    PMCertificationFactory(user=world.pm)
     body = client.get(reverse("pm-workload")).content.decode()
     assert "PMP" in body
 
 
 def test_lean_page_flags_projects_with_an_accidental_pm(world, client):
-    from metrics.models import LeanSnapshot
-    from metrics.quarters import quarter_of
-
-    LeanSnapshot.objects.create(project=world.project_a, quarter=quarter_of(timezone.now()), milestones_completed=1)
+    LeanSnapshotFactory(project=world.project_a, milestones_completed=1)
     client.force_login(world.leadership)
     assert "accidental PM" in client.get(reverse("lean-portfolio"), {"by": "project"}).content.decode()
-    certify(world.pm)
+    PMCertificationFactory(user=world.pm)
     assert "accidental PM" not in client.get(reverse("lean-portfolio"), {"by": "project"}).content.decode()
 
 
@@ -150,7 +125,7 @@ def test_certification_api(world):
     )
     assert created.status_code == 201, created.content
     assert created.json()["current"] is True
-    certify(world.other_pm)
+    PMCertificationFactory(user=world.other_pm)
     assert api_as(world.pm).post(url, {"user": world.pm.pk, "kind": "pmp", "issued": "2025-01-01"}).status_code == 403
     own = api_as(world.pm).get(url).json()
     assert [c["user"] for c in own["results"]] == [world.pm.pk]  # a PM sees their own
@@ -170,9 +145,9 @@ def test_pm_pages_use_a_fixed_number_of_queries(world, client, django_assert_max
     def add(n):
         for _ in range(n):
             pm = UserFactory(role=Role.PROJECT_MANAGER)
-            certify(pm, expires=timezone.localdate() + dt.timedelta(days=20))
+            PMCertificationFactory(user=pm, expires=timezone.localdate() + dt.timedelta(days=20))
             project = ProjectFactory(manager=pm)
-            snapshot(project, "red")
+            ScoreSnapshotFactory(project=project, rag="red", as_of=TODAY)
 
     def get():
         if url_name.startswith("api:"):

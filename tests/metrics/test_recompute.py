@@ -3,7 +3,6 @@
 import datetime as dt
 from decimal import Decimal
 
-import psycopg2
 import pytest
 from django.db import connection, transaction
 from django.db.utils import InternalError
@@ -55,26 +54,12 @@ def test_scheduled_run_by_a_real_worker_writes_one_snapshot_per_active_project(c
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_run_skips_while_another_holds_the_lock():
+def test_a_run_skips_while_another_holds_the_lock(lock_held_elsewhere):
     make_portfolio(2)
-    settings_dict = connection.settings_dict
-    other = psycopg2.connect(
-        dbname=settings_dict["NAME"],
-        user=settings_dict["USER"],
-        host=settings_dict["HOST"] or None,
-        port=settings_dict["PORT"] or None,
-        password=settings_dict["PASSWORD"] or None,
-    )
-    try:
-        with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [services.ALL_PROJECTS_LOCK])
+    with lock_held_elsewhere(services.ALL_PROJECTS_LOCK):
         assert services.scores_recompute(now=NOW) == 0
         assert ScoreSnapshot.objects.count() == 0
-        with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [services.ALL_PROJECTS_LOCK])
-        assert services.scores_recompute(now=NOW) == 2
-    finally:
-        other.close()
+    assert services.scores_recompute(now=NOW) == 2
 
 
 def test_an_edit_enqueues_exactly_one_recompute_on_commit(world, django_capture_on_commit_callbacks):

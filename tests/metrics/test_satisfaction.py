@@ -23,7 +23,7 @@ from metrics.quarters import (
 from metrics.services import scores_recompute
 from tests.clients.factories import ClientUserFactory
 from tests.conftest import api_as
-from tests.metrics.survey_fixtures import make_invitation, make_response
+from tests.metrics.factories import make_invitation, make_response
 from tests.projects.factories import ProjectFactory
 
 # --- NPS (pure) ---------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from metrics.portfolio import PortfolioRow, portfolio_pdf, portfolio_pdf_documen
 from projects import services as project_services
 from projects.models import Notification
 from tests.clients.factories import ClientFactory
-from tests.metrics.survey_fixtures import make_invitation, make_response
+from tests.metrics.factories import make_invitation, make_response
 from tests.projects.factories import ProjectFactory
 
 UTC = dt.UTC

@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import psycopg2
 import pytest
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +15,7 @@ from metrics.tasks import run_survey_schedule
 from projects.models import Issue, Notification, ProjectStatus
 from tests.clients.factories import ClientUserFactory
 from tests.conftest import api_as
-from tests.metrics.survey_fixtures import make_invitation
+from tests.metrics.factories import make_invitation
 from tests.projects.factories import MilestoneFactory, ProjectFactory
 
 NOW = dt.datetime(2026, 11, 24, 10, 5, tzinfo=dt.UTC)
@@ -125,28 +124,12 @@ def test_reminder_after_seven_days_once_and_expiry_after_thirty(world, recent_pr
     assert fresh.status == InvitationStatus.OPEN
 
 
-def test_a_second_scheduled_run_skips_while_the_first_holds_the_lock(world, recent_projects):
-    from django.db import connection
-
+def test_a_second_scheduled_run_skips_while_the_first_holds_the_lock(world, recent_projects, lock_held_elsewhere):
     complete(world.milestone_a, TODAY)
-    settings_dict = connection.settings_dict
-    other = psycopg2.connect(
-        dbname=settings_dict["NAME"],
-        user=settings_dict["USER"],
-        host=settings_dict["HOST"] or None,
-        port=settings_dict["PORT"] or None,
-        password=settings_dict["PASSWORD"] or None,
-    )
-    try:
-        with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [SURVEY_SCHEDULE_LOCK])
+    with lock_held_elsewhere(SURVEY_SCHEDULE_LOCK):
         assert surveys.surveys_run_schedule(now=NOW) is None
         assert not SurveyRound.objects.exists()
-        with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [SURVEY_SCHEDULE_LOCK])
-        assert surveys.surveys_run_schedule(now=NOW)["rounds"] == 1
-    finally:
-        other.close()
+    assert surveys.surveys_run_schedule(now=NOW)["rounds"] == 1
 
 
 @pytest.mark.worker

@@ -11,7 +11,7 @@ from django.db.utils import InternalError
 from django.urls import reverse
 from pghistory.models import Events
 
-from cmo_portal.audit_context import audit_context
+from core.audit import audit_context
 from projects import services
 from projects.audit import project_audit_trail
 from projects.models import Milestone

@@ -366,36 +366,21 @@ def test_pm_records_a_batch_and_a_major_deviation_on_it(world, client):
     )
     batch = Batch.objects.get(project=world.project_a, number="B-9")
     assert batch.right_first_time is False  # unchecked box on the plain form post
-    response = client.post(
-        url,
-        {
-            "action": "event",
-            "event-reference": "DEV-1",
-            "event-title": "Filter integrity",
-            "event-kind": "deviation",
-            "event-severity": "major",
-            "event-batch": batch.pk,
-            "event-opened": "2026-04-02",
-            "event-visibility": "internal",
-        },
-    )
+    event = {
+        "action": "event",
+        "event-reference": "DEV-1",
+        "event-title": "Filter integrity",
+        "event-kind": "deviation",
+        "event-severity": "major",
+        "event-batch": batch.pk,
+        "event-opened": "2026-04-02",
+    }
+    response = client.post(url, event | {"event-visibility": "internal"})
     # An internal event on the client's batch is refused: it belongs to the batch record the client reviews.
     assert response.status_code == 400
     assert "make it shared" in response.content.decode()
     assert not QualityEvent.objects.filter(reference="DEV-1").exists()
-    client.post(
-        url,
-        {
-            "action": "event",
-            "event-reference": "DEV-1",
-            "event-title": "Filter integrity",
-            "event-kind": "deviation",
-            "event-severity": "major",
-            "event-batch": batch.pk,
-            "event-opened": "2026-04-02",
-            "event-visibility": "shared",
-        },
-    )
+    client.post(url, event | {"event-visibility": "shared"})
     assert QualityEvent.objects.get(reference="DEV-1").batch == batch
 
 

@@ -5,7 +5,6 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-import factory
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -31,141 +30,28 @@ from projects.models import (
 )
 from tests.clients.factories import PASSWORD, ClientUserFactory
 from tests.conftest import World, api_as
-
-# --- Factories of the constraint records (local to these tests) ---------------------------------
-
-
-class CostEntryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = CostEntry
-
-    date = dt.date(2026, 3, 2)
-    amount = Decimal("1234.56")
-    category = "labour"
-    description = factory.Sequence(lambda n: f"Cost {n}")
-
-
-class InvoiceFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Invoice
-
-    number = factory.Sequence(lambda n: f"INV-{n:05d}")
-    date = dt.date(2026, 3, 31)
-    amount = Decimal("50000.00")
-
-
-class ChangeRequestFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ChangeRequest
-
-    number = factory.Sequence(lambda n: n + 1)
-    title = factory.Sequence(lambda n: f"Change {n}")
-    schedule_impact_days = 14
-    cost_impact = Decimal("25000.00")
-    status = ChangeRequestStatus.SUBMITTED
-    # As change_request_submit records it: a request withdrawn without it was never sent to the client.
-    submitted_at = factory.LazyAttribute(
-        lambda o: None if o.status == ChangeRequestStatus.DRAFT else dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
-    )
-
-
-class BatchFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Batch
-
-    number = factory.Sequence(lambda n: f"B-{n:05d}")
-    planned_date = dt.date(2026, 4, 1)
-
-
-class QualityEventFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = QualityEvent
-
-    reference = factory.Sequence(lambda n: f"DEV-2026-{n:03d}")
-    title = factory.Sequence(lambda n: f"Deviation {n}")
-    kind = "deviation"
-    severity = "minor"
-    opened = dt.date(2026, 3, 1)
-    visibility = Visibility.SHARED
-
-
-class RiskFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Risk
-
-    title = factory.Sequence(lambda n: f"Risk {n}")
-    probability = 3
-    impact = 4
-    visibility = Visibility.SHARED
-
-
-class IssueFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Issue
-
-    title = factory.Sequence(lambda n: f"Issue {n}")
-    visibility = Visibility.SHARED
-
-
-class NotificationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Notification
-
-    kind = "test"
-    text = factory.Sequence(lambda n: f"Notification {n}")
-
-
-@dataclass
-class RecordsOfB:
-    """One record of every kind on client B's project (for the isolation tests' routes)."""
-
-    cost_entry: CostEntry
-    invoice: Invoice
-    change_request: ChangeRequest
-    batch: Batch
-    quality_event: QualityEvent
-    risk: Risk
-    issue: Issue
-    comment: IssueComment
-    notification: Notification
-
+from tests.projects.factories import (
+    BatchFactory,
+    ChangeRequestFactory,
+    CostEntryFactory,
+    IssueFactory,
+    NotificationFactory,
+    QualityEventFactory,
+    RiskFactory,
+)
 
 SECRETS_OF_B = [
     "Borealis secret cost",
-    "BOR-INV-SECRET",
+    "BOR-SECRET-INV",
     "Borealis secret change",
-    "BOR-BATCH-SECRET",
+    "BOR-SECRET-BATCH",
+    "BOR-SECRET-DEV",
     "Borealis secret deviation",
     "Borealis secret risk",
     "Borealis secret issue",
     "Borealis secret comment",
     "Borealis secret notification",
 ]
-
-
-def records_of_b(world: World) -> RecordsOfB:
-    """Client B's records, created once per ``world`` (tests/test_isolation.py points its routes at them)."""
-    cached = world.__dict__.get("_records_of_b")
-    if cached is not None:
-        return cached
-    project = world.project_b
-    issue = IssueFactory(project=project, title="Borealis secret issue", raised_by=world.viewer_b)
-    batch = BatchFactory(project=project, number="BOR-BATCH-SECRET")
-    records = RecordsOfB(
-        cost_entry=CostEntryFactory(project=project, description="Borealis secret cost", created_by=world.pm),
-        invoice=InvoiceFactory(project=project, number="BOR-INV-SECRET"),
-        change_request=ChangeRequestFactory(project=project, title="Borealis secret change", created_by=world.pm),
-        batch=batch,
-        quality_event=QualityEventFactory(project=project, batch=batch, title="Borealis secret deviation"),
-        risk=RiskFactory(project=project, title="Borealis secret risk"),
-        issue=issue,
-        comment=IssueComment.objects.create(issue=issue, author=world.viewer_b, body="Borealis secret comment"),
-        notification=NotificationFactory(
-            recipient=world.viewer_b, project=project, text="Borealis secret notification"
-        ),
-    )
-    world.__dict__["_records_of_b"] = records
-    return records
 
 
 # --- Helpers ---------------------------------------------------------------------------------------
@@ -284,8 +170,8 @@ def test_client_users_never_see_internal_records_cost_or_margin_through_any_endp
     assert get(world.leadership, "api:risk-list").json()["count"] == 2
 
 
-def test_another_clients_records_answer_404_and_never_show_in_lists(world):
-    b = records_of_b(world)
+def test_another_clients_records_answer_404_and_never_show_in_lists(world, records_b):
+    b = records_b
     details = [
         ("api:invoice-detail", b.invoice),
         ("api:change-request-detail", b.change_request),
@@ -315,8 +201,8 @@ def test_another_clients_records_answer_404_and_never_show_in_lists(world):
     assert get(world.viewer_b, "api:cost-entry-detail", pk=b.cost_entry.pk).status_code == 404
 
 
-def test_another_clients_records_refuse_every_write_without_revealing_them(world):
-    b = records_of_b(world)
+def test_another_clients_records_refuse_every_write_without_revealing_them(world, records_b):
+    b = records_b
     approve = post(world.approver_a, "api:change-request-approve", {"password": PASSWORD}, pk=b.change_request.pk)
     assert approve.status_code == 404
     assert post(world.approver_a, "api:issue-comments", {"body": "Hello"}, pk=b.issue.pk).status_code == 404

@@ -7,7 +7,7 @@ browser shows as empty and then submits as empty. ``ISODateInput`` always render
 
 from django import forms
 
-from cmo_portal.input_ranges import EARLIEST_DATE, LATEST_DATE, date_in_range
+from core.input_ranges import EARLIEST_DATE, LATEST_DATE, date_in_range
 
 ISO_DATE = "%Y-%m-%d"
 

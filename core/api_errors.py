@@ -8,6 +8,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.concurrency import StaleVersion
+
 
 def _django_validation_detail(error: DjangoValidationError) -> dict[str, list[str]]:
     if hasattr(error, "error_dict"):
@@ -21,8 +23,6 @@ def _django_validation_detail(error: DjangoValidationError) -> dict[str, list[st
 
 
 def exception_handler(exc, context):
-    from projects.services import StaleVersion
-
     if isinstance(exc, StaleVersion):
         return Response(
             {"non_field_errors": [str(exc)], "current_version": exc.current.version},

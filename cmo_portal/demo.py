@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from clients.models import Client, Role, User
-from cmo_portal.audit_context import audit_context
+from core.audit import audit_context
 from projects import services as project_services
 from projects.demo_templates import TEMPLATES
 from projects.models import (

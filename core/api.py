@@ -1,5 +1,8 @@
 """The API's base viewsets: scoping by ``for_user`` is applied here, once."""
 
+from django import forms
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, viewsets
 
 
@@ -74,3 +77,13 @@ class VersionedUpdateMixin:
         response = super().update(request, *args, **kwargs)
         response["ETag"] = etag_for(self.get_object())
         return response
+
+
+class IdFilter(filters.NumberFilter):
+    """An id (integer) filter; documented as an integer with its help text."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, help_text: str = "", **kwargs):
+        super().__init__(*args, help_text=help_text, **kwargs)
+        extend_schema_field({"type": "integer", "description": help_text})(self)

@@ -9,6 +9,7 @@ the ``reason``.
 from contextlib import contextmanager
 
 import pghistory
+import pgtrigger
 from pghistory.middleware import HistoryMiddleware
 
 
@@ -37,3 +38,34 @@ def audit_context(*, actor=None, channel: str | None = None, reason: str | None 
         metadata["reason"] = reason
     with pghistory.context(**metadata) as ctx:
         yield ctx
+
+
+def audited(**extra):
+    """Track inserts, updates and deletes in an append-only event table (GxP audit trail).
+
+    Events are written by PostgreSQL triggers, so ``QuerySet.update()``, ``bulk_update``
+    and raw SQL are captured too; UPDATE, DELETE and TRUNCATE on the event table fail.
+    """
+    return pghistory.track(
+        pghistory.InsertEvent(),
+        pghistory.UpdateEvent(),
+        pghistory.DeleteEvent(),
+        append_only=True,
+        meta={
+            "triggers": [
+                pgtrigger.Trigger(
+                    name="no_truncate",
+                    operation=pgtrigger.Truncate,
+                    level=pgtrigger.Statement,
+                    when=pgtrigger.Before,
+                    # The test suite's flush between transactional tests sets cmo.test_flush
+                    # on its own session (tests/conftest.py); nothing else does.
+                    func=(
+                        "IF current_setting('cmo.test_flush', true) = 'on' THEN RETURN NULL; END IF; "
+                        "RAISE EXCEPTION 'The audit trail is append-only: TRUNCATE is refused'; RETURN NULL;"
+                    ),
+                ),
+            ]
+        },
+        **extra,
+    )

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from clients.demo import DEMO_PASSWORD, seed_demo
+from cmo_portal.demo import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):
