@@ -247,6 +247,10 @@ def milestone_update(
         errors["actual_date"] = [
             f"The actual date cannot be before the project's start ({locked.project.start_date:%d %b %Y})."
         ]
+    if actual is not None and changed.get("percent_complete", 100) != 100:
+        errors["percent_complete"] = [
+            "A completed milestone is 100 % complete: clear “Completed on” first to reopen it."
+        ]
     completing = "actual_date" in changed and actual is not None
     if "percent_complete" in changed and changed["percent_complete"] == 100 and locked.actual_date is None:
         if "actual_date" not in changed:

@@ -343,3 +343,22 @@ def test_a_completion_date_before_the_project_start_or_moved_without_reason_is_r
 def test_form_classes_are_defined_in_forms_modules():
     for name, cls in portal_forms().items():
         assert inspect.getmodule(cls).__name__.rsplit(".", 1)[-1].endswith("forms"), name
+
+
+def test_lowering_percent_of_a_completed_milestone_explains_itself_and_writes_nothing(world, client):
+    """Found using the demo: the page showed 'Constraint "milestone_complete_when_actual" is violated'."""
+    m = world.milestone_a
+    today = timezone.localdate()
+    Project.objects.filter(pk=world.project_a.pk).update(start_date=today - dt.timedelta(days=100))
+    Milestone.objects.filter(pk=m.pk).update(actual_date=today - dt.timedelta(days=2), percent_complete=100)
+    client.force_login(world.pm)
+    page = client.get(reverse("project-detail", kwargs={"pk": world.project_a.pk})).content.decode()
+    action = reverse("milestone-edit", kwargs={"pk": m.pk})
+    data = form_on_page(page, action=action)
+    before = record_state(m)
+    response = client.post(action, {**data, f"m{m.pk}-percent_complete": ["75"]})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "clear “Completed on” first" in body
+    assert "milestone_complete_when_actual" not in body
+    assert record_state(m) == before
