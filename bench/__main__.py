@@ -29,8 +29,8 @@ def count_queries(fn) -> int:
 
 def bench_recompute() -> None:
     from bench.portfolio import build_portfolio
-    from metrics.models import ScoreSnapshot, ScoringPolicy
-    from metrics.services import scores_recompute
+    from metrics.scores.models import ScoreSnapshot, ScoringPolicy
+    from metrics.scores.services import scores_recompute
     from projects.models import Project
 
     ScoringPolicy.objects.current()

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ClientsConfig(AppConfig):
     name = "clients"
     verbose_name = "Clients and users"
+
+    def ready(self) -> None:
+        from clients import security
+
+        security.connect()

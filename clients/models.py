@@ -7,12 +7,14 @@ from django.utils import timezone
 
 from clients.access import ScopedQuerySet, can_manage_users
 from clients.roles import CLIENT_ROLES, STAFF_ROLES, Role
+from core.audit import audited
 
 
 class ClientQuerySet(ScopedQuerySet):
     client_path = ""
 
 
+@audited()
 class Client(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
@@ -41,6 +43,7 @@ class PortalUserManager(UserManager.from_queryset(UserQuerySet)):
         return super().create_superuser(username, email, password, **extra_fields)
 
 
+@audited(exclude=["password", "last_login"])  # a login or a new password hash is not a record change
 class User(AbstractUser):
     """A portal user. Client roles belong to exactly one client; staff roles to none."""
 
@@ -86,6 +89,7 @@ class CertificationKind(models.TextChoices):
     INTERNAL = "internal", "Internal PM training"
 
 
+@audited()
 class PMCertification(models.Model):
     """Evidence that a PM is trained; a PM without a current one is an "accidental PM"."""
 
@@ -141,3 +145,46 @@ class CalendarFeedToken(models.Model):
     def __str__(self) -> str:
         state = "revoked" if self.revoked_at else "active"
         return f"Calendar feed of {self.user} ({state})"
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN = "login", "Logged in"
+    LOGIN_FAILED = "login_failed", "Failed login"
+    LOCKED_OUT = "locked_out", "Locked out after failed logins"
+    LOGOUT = "logout", "Logged out"
+    TOKEN_ISSUED = "token_issued", "API token issued"
+    SIGNATURE_FAILED = "signature_failed", "Failed e-signature attempt"
+    EXPORT = "export", "Export downloaded"
+
+
+class SecurityEventQuerySet(ScopedQuerySet):
+    """Security events are for administrators and leadership (the inspection report), never for clients."""
+
+    client_path = ""
+    staff_only = True
+
+
+@audited()
+class SecurityEvent(models.Model):
+    """Who tried what, when: logins, lockouts, tokens, failed signatures, exports (21 CFR 11.300(d), 11.10(e)).
+
+    Append-only like the rest of the record: its rows are audited (and so chained) and the application
+    role may not update or delete them. ``username`` is what was typed; ``printed_name`` is frozen.
+    """
+
+    kind = models.CharField(max_length=20, choices=SecurityEventKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey("User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    username = models.CharField(max_length=150, blank=True)
+    printed_name = models.CharField(max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = SecurityEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["kind", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.username} {self.at:%Y-%m-%d %H:%M}"

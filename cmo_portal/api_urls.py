@@ -5,20 +5,19 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from clients.api.views import ClientViewSet, TokenView, UserViewSet
-from metrics.api import LeanPortfolioView, PMCertificationViewSet, SurveyInvitationViewSet, SurveyResponseViewSet
-from metrics.api_portfolio import PortfolioSummaryView
-from projects.api.constraints import (
-    BatchViewSet,
-    ChangeRequestViewSet,
-    CostEntryViewSet,
-    InvoiceViewSet,
-    IssueViewSet,
-    NotificationViewSet,
-    QualityEventViewSet,
-    RiskViewSet,
-)
-from metrics.api_scores import ProjectViewSet, ScoreViewSet  # the projects viewset with its score actions
-from projects.api.views import BaselineViewSet, MilestoneViewSet, TemplateViewSet
+from metrics.lean.api import LeanPortfolioView
+from metrics.portfolio.api import PMCertificationViewSet, PortfolioSummaryView
+from metrics.scores.api import ProjectViewSet, ScoreViewSet  # the projects viewset with its score actions
+from metrics.surveys.api import SurveyInvitationViewSet, SurveyResponseViewSet
+from projects.baselines.api import BaselineViewSet
+from projects.change_requests.api import ChangeRequestViewSet
+from projects.costs.api import CostEntryViewSet, InvoiceViewSet
+from projects.issues.api import IssueViewSet
+from projects.milestones.api import MilestoneViewSet
+from projects.notifications.api import NotificationViewSet
+from projects.plan_templates.api import TemplateViewSet
+from projects.quality.api import BatchViewSet, QualityEventViewSet
+from projects.risks.api import RiskViewSet
 
 app_name = "api"
 router = DefaultRouter()

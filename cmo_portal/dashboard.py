@@ -5,8 +5,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from clients import access
-from metrics import lean_rollup, surveys
+from metrics.lean import selectors as lean_selectors
+from metrics.surveys import services as survey_services
 from projects import selectors as project_selectors
+from projects.baselines import selectors as baseline_selectors
 from projects.models import ChangeRequest, ChangeRequestStatus
 
 
@@ -24,17 +26,17 @@ def dashboard(request):
     if not access.is_client_user(request.user):
         raise Http404
     projects = project_selectors.project_list(user=request.user)
-    invitations = [(i, surveys.invitation_url(i)) for i in surveys.open_invitations(user=request.user)]
-    kpi_targets = list(lean_rollup.kpi_targets(user=request.user))
+    invitations = [(i, survey_services.invitation_url(i)) for i in survey_services.open_invitations(user=request.user)]
+    kpi_targets = list(lean_selectors.kpi_targets(user=request.user))
     for target in kpi_targets:
-        target.comparison = lean_rollup.kpi_comparison(target.metric)
+        target.comparison = lean_selectors.kpi_comparison(target.metric)
     awaiting = list(
         ChangeRequest.objects.for_user(request.user)
         .filter(status=ChangeRequestStatus.SUBMITTED)
         .select_related("project")
         .order_by("submitted_at")
     )
-    awaiting_signature = project_selectors.baselines_awaiting_signature(user=request.user)
+    awaiting_signature = baseline_selectors.baselines_awaiting_signature(user=request.user)
     return render(
         request,
         "clients/dashboard.html",

@@ -10,7 +10,9 @@ from django.utils import timezone
 from clients.models import Client, Role, User
 from core.audit import audit_context
 from projects import services as project_services
-from projects.demo_templates import TEMPLATES
+from projects.change_requests import services as change_request_services
+from projects.costs import services as cost_services
+from projects.issues import services as issue_services
 from projects.models import (
     ChecklistItem,
     ChecklistItemTemplate,
@@ -20,6 +22,9 @@ from projects.models import (
     ProjectStatus,
     ProjectTemplate,
 )
+from projects.plan_templates.demo_templates import TEMPLATES
+from projects.quality import services as quality_services
+from projects.risks import services as risk_services
 
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 -- demo data, printed by seed_demo on purpose
 
@@ -258,7 +263,7 @@ def seed_demo(*, password: str = DEMO_PASSWORD, today: dt.date | None = None) ->
                 _simulate_progress(project, demo, today)
                 _seed_records(project, demo, manager, today, clients[demo.client])
     _seed_metrics(users, clients, today)
-    from metrics.services import scores_recompute
+    from metrics.scores.services import scores_recompute
 
     scores_recompute(channel="command")
     return logins
@@ -267,12 +272,14 @@ def seed_demo(*, password: str = DEMO_PASSWORD, today: dt.date | None = None) ->
 def _seed_metrics(users: dict[str, User], clients: dict[str, Client], today: dt.date) -> None:
     """PM certificates (Bruno's has lapsed: an "accidental PM"), KPI targets, survey answers, Lean roll-up."""
     from clients.models import PMCertification
-    from metrics import lean_rollup, surveys
-    from metrics.models import ClientKpiTarget, SurveyInvitation
+    from metrics.lean import services as lean_services
+    from metrics.lean.models import ClientKpiTarget
+    from metrics.surveys import services as survey_services
+    from metrics.surveys.models import SurveyInvitation
 
     admin = users["admin"]
     if not PMCertification.objects.exists():
-        from metrics.pm_excellence import pm_certification_record
+        from metrics.portfolio.pm_excellence import pm_certification_record
 
         pm_certification_record(
             actor=admin,
@@ -295,9 +302,9 @@ def _seed_metrics(users: dict[str, User], clients: dict[str, Client], today: dt.
             ("cascade", "on_time_milestones", "85"),
             ("borealis", "csat", "4"),
         ):
-            lean_rollup.kpi_target_set(actor=admin, client=clients[slug], metric=metric, target=target)
+            lean_services.kpi_target_set(actor=admin, client=clients[slug], metric=metric, target=target)
     now = timezone.now()
-    surveys.surveys_run_schedule(now=now)
+    survey_services.surveys_run_schedule(now=now)
     answers = {  # one promoter, one passive and one detractor (who gets a follow-up issue)
         "aurora": (
             {
@@ -337,9 +344,11 @@ def _seed_metrics(users: dict[str, User], clients: dict[str, Client], today: dt.
         answered_at__isnull=True, recipient__username__endswith=".approver"
     ):
         scores, comment = answers[invitation.recipient.client.slug]
-        surveys.survey_answer(actor=invitation.recipient, invitation=invitation, answers=scores, comment=comment)
-    lean_rollup.lean_rollup_refresh(now=now)
-    lean_rollup.kpi_targets_evaluate(now=now)
+        survey_services.survey_answer(
+            actor=invitation.recipient, invitation=invitation, answers=scores, comment=comment
+        )
+    lean_services.lean_rollup_refresh(now=now)
+    lean_services.kpi_targets_evaluate(now=now)
 
 
 def _seed_records(project: Project, demo: DemoProject, pm: User, today: dt.date, client: Client) -> None:
@@ -352,7 +361,7 @@ def _seed_records(project: Project, demo: DemoProject, pm: User, today: dt.date,
     spent = (budget * Decimal(elapsed) / Decimal(length) * Decimal("0.7") * burn).quantize(Decimal("1"))
     months = max(elapsed // 30, 1)
     for k in range(months):
-        project_services.cost_entry_create(
+        cost_services.cost_entry_create(
             actor=pm,
             project=project,
             date=project.start_date + dt.timedelta(days=30 * k + 15),
@@ -360,7 +369,7 @@ def _seed_records(project: Project, demo: DemoProject, pm: User, today: dt.date,
             category=rng.choice(["labour", "materials", "equipment"]),
             description=f"Month {k + 1} booking",
         )
-    project_services.invoice_create(
+    cost_services.invoice_create(
         actor=pm,
         project=project,
         number=f"INV-{demo.code}-1",
@@ -372,7 +381,7 @@ def _seed_records(project: Project, demo: DemoProject, pm: User, today: dt.date,
         planned = project.start_date + dt.timedelta(days=25 * k)
         if planned >= today:
             break
-        batch = project_services.batch_create(
+        batch = quality_services.batch_create(
             actor=pm,
             project=project,
             number=f"{demo.code}-B{k:02d}",
@@ -381,7 +390,7 @@ def _seed_records(project: Project, demo: DemoProject, pm: User, today: dt.date,
             outcome="released",
         )
         if demo.slip_days > 10 and k == 2:
-            project_services.quality_event_create(
+            quality_services.quality_event_create(
                 actor=pm,
                 project=project,
                 batch=batch,
@@ -393,7 +402,7 @@ def _seed_records(project: Project, demo: DemoProject, pm: User, today: dt.date,
                 due=planned + dt.timedelta(days=30),
                 visibility="shared",
             )
-    project_services.quality_event_create(
+    quality_services.quality_event_create(
         actor=pm,
         project=project,
         reference=f"CAPA-{demo.code}",
@@ -409,7 +418,7 @@ def _seed_records(project: Project, demo: DemoProject, pm: User, today: dt.date,
         ("Operator availability in Q1", 2, 3, "internal"),
         ("Scale-up yield below target", 2 + (demo.slip_days > 10), 4, "shared"),
     ):
-        project_services.risk_create(
+        risk_services.risk_create(
             actor=pm,
             project=project,
             title=title,
@@ -420,7 +429,7 @@ def _seed_records(project: Project, demo: DemoProject, pm: User, today: dt.date,
             visibility=visibility,
         )
     if demo.slip_days:
-        change = project_services.change_request_create(
+        change = change_request_services.change_request_create(
             actor=pm,
             project=project,
             title="Add an engineering run before GMP batch 2",
@@ -431,14 +440,14 @@ def _seed_records(project: Project, demo: DemoProject, pm: User, today: dt.date,
             scope_impact_percent=Decimal("4"),
             quality_impact="none",
         )
-        project_services.change_request_submit(actor=pm, change=change)
+        change_request_services.change_request_submit(actor=pm, change=change)
     viewer = User.objects.get(username=f"{client.slug}.viewer")
-    issue = project_services.issue_raise(
+    issue = issue_services.issue_raise(
         actor=viewer,
         project=project,
         title="Please share the draft batch record for review",
         description="Our QA would like to review the master batch record before execution.",
     )
-    project_services.issue_comment(
+    issue_services.issue_comment(
         actor=pm, issue=issue, body="Draft shared in the data room; comments welcome by Friday."
     )

@@ -38,6 +38,9 @@ def embedded_server(data_dir: Path) -> Any:
         raise SystemExit(INSTALL_HINT.format(error=error)) from error
 
 
+EMBEDDED_APP_ROLE = "cmo_app"  # created and granted by `manage.py migrate` (cmo_portal/db_roles.py)
+
+
 def database_settings(data_dir: Path, name: str = "cmo_portal") -> dict[str, Any]:
     """Start (or reuse) the embedded server and return Django ``DATABASES['default']``."""
     server = embedded_server(data_dir)

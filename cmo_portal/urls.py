@@ -3,11 +3,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cmo_portal import dashboard, health
-from metrics import views as metric_views
-from metrics import views_portfolio as portfolio_views
+from metrics.lean import views as lean_views
+from metrics.portfolio import views as portfolio_views
+from metrics.scores import views as score_views
+from metrics.surveys import views as survey_views
 from projects import views as project_views
-from projects import views_calendar as calendar_views
-from projects import views_constraints as record_views
+from projects.baselines import views as baseline_views
+from projects.calendar import views as calendar_views
+from projects.change_requests import views as change_request_views
+from projects.costs import views as cost_views
+from projects.issues import views as issue_views
+from projects.milestones import views as milestone_views
+from projects.notifications import views as notification_views
+from projects.quality import views as quality_views
+from projects.risks import views as risk_views
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -19,31 +28,35 @@ urlpatterns = [
     path("projects/<int:pk>/baselines/", project_views.project_baselines, name="project-baselines"),
     path("projects/<int:pk>/audit/", project_views.project_audit, name="project-audit"),
     path("projects/<int:pk>/audit.csv", project_views.project_audit_csv, name="project-audit-csv"),
-    path("projects/<int:pk>/milestones.ics", project_views.project_calendar, name="project-calendar"),
+    path("projects/<int:pk>/milestones.ics", calendar_views.project_calendar, name="project-calendar"),
     path("calendar/", calendar_views.calendar_subscription, name="calendar-subscription"),
     path("calendar/<str:token>/milestones.ics", calendar_views.calendar_feed, name="calendar-feed"),
     path(
         "calendar/<str:token>/projects/<int:pk>.ics", calendar_views.calendar_feed_project, name="calendar-feed-project"
     ),
     path("milestones/<int:pk>/edit/", project_views.milestone_edit, name="milestone-edit"),
-    path("checklist/<int:pk>/toggle/", project_views.checklist_toggle, name="checklist-toggle"),
-    path("baselines/<int:pk>/sign/", project_views.baseline_sign, name="baseline-sign"),
-    path("projects/<int:pk>/costs/", record_views.project_costs, name="project-costs"),
-    path("projects/<int:pk>/change-requests/", record_views.project_change_requests, name="project-change-requests"),
-    path("change-requests/<int:pk>/", record_views.change_request_detail, name="change-request-detail"),
-    path("projects/<int:pk>/quality/", record_views.project_quality, name="project-quality"),
-    path("projects/<int:pk>/risks/", record_views.project_risks, name="project-risks"),
-    path("projects/<int:pk>/issues/", record_views.project_issues, name="project-issues"),
-    path("issues/<int:pk>/", record_views.issue_detail, name="issue-detail"),
-    path("notifications/", record_views.notification_list, name="notifications"),
-    path("projects/<int:pk>/scores/", metric_views.project_scores, name="project-scores"),
-    path("tradeoff-proposals/<int:pk>/decide/", metric_views.tradeoff_proposal_decide, name="tradeoff-decide"),
-    path("scoring-policy/", metric_views.scoring_policy, name="scoring-policy"),
-    path("portfolio/", metric_views.portfolio, name="portfolio"),
-    path("surveys/", portfolio_views.survey_list, name="survey-list"),
-    path("surveys/answer/<str:token>/", portfolio_views.survey_answer, name="survey-answer"),
-    path("portfolio/lean/", portfolio_views.lean_portfolio, name="lean-portfolio"),
-    path("portfolio/kpi-targets/", portfolio_views.kpi_targets, name="kpi-targets"),
+    path("checklist/<int:pk>/toggle/", milestone_views.checklist_toggle, name="checklist-toggle"),
+    path("baselines/<int:pk>/sign/", baseline_views.baseline_sign, name="baseline-sign"),
+    path("projects/<int:pk>/costs/", cost_views.project_costs, name="project-costs"),
+    path(
+        "projects/<int:pk>/change-requests/",
+        change_request_views.project_change_requests,
+        name="project-change-requests",
+    ),
+    path("change-requests/<int:pk>/", change_request_views.change_request_detail, name="change-request-detail"),
+    path("projects/<int:pk>/quality/", quality_views.project_quality, name="project-quality"),
+    path("projects/<int:pk>/risks/", risk_views.project_risks, name="project-risks"),
+    path("projects/<int:pk>/issues/", issue_views.project_issues, name="project-issues"),
+    path("issues/<int:pk>/", issue_views.issue_detail, name="issue-detail"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("projects/<int:pk>/scores/", score_views.project_scores, name="project-scores"),
+    path("tradeoff-proposals/<int:pk>/decide/", score_views.tradeoff_proposal_decide, name="tradeoff-decide"),
+    path("scoring-policy/", score_views.scoring_policy, name="scoring-policy"),
+    path("portfolio/", portfolio_views.portfolio, name="portfolio"),
+    path("surveys/", survey_views.survey_list, name="survey-list"),
+    path("surveys/answer/<str:token>/", survey_views.survey_answer, name="survey-answer"),
+    path("portfolio/lean/", lean_views.lean_portfolio, name="lean-portfolio"),
+    path("portfolio/kpi-targets/", lean_views.kpi_targets, name="kpi-targets"),
     path("portfolio/pm/", portfolio_views.pm_workload, name="pm-workload"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

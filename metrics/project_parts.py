@@ -3,23 +3,23 @@
 from django.db.models import OuterRef, Subquery
 
 from clients import access
-from metrics.models import ScoreSnapshot, lens_for
+from metrics.scores.models import ScoreSnapshot, lens_for
 
 
 def header(user, project) -> dict:
-    from metrics.pm_excellence import project_has_accidental_pm
+    from metrics.portfolio.pm_excellence import project_has_accidental_pm
 
     return {"accidental_pm": access.is_staff_user(user) and project_has_accidental_pm(project)}
 
 
 def overview(user, project) -> dict:
-    from metrics.views import score_panel
+    from metrics.scores.views import score_panel
 
     return score_panel(user, project)
 
 
 def change_request(user, change) -> dict:
-    from metrics.selectors import change_request_what_if
+    from metrics.scores.selectors import change_request_what_if
 
     return {"what_if": change_request_what_if(user=user, change=change)}
 

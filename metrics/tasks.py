@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 )
 def recompute_project_scores(project_id: int) -> int:
     """Recompute one project's scores (idempotent: the snapshot of the period is replaced)."""
-    from metrics.services import scores_recompute
+    from metrics.scores.services import scores_recompute
 
     return scores_recompute(project_ids=[project_id], channel="task")
 
@@ -40,7 +40,7 @@ def recompute_all_scores(at: str | None = None) -> int:
     """
     import datetime as dt
 
-    from metrics.services import scores_recompute
+    from metrics.scores.services import scores_recompute
 
     return scores_recompute(project_ids=None, channel="task", now=dt.datetime.fromisoformat(at) if at else None)
 
@@ -61,7 +61,7 @@ def run_survey_schedule(at: str | None = None) -> dict[str, int] | None:
     """
     import datetime as dt
 
-    from metrics.surveys import surveys_run_schedule
+    from metrics.surveys.services import surveys_run_schedule
 
     return surveys_run_schedule(now=dt.datetime.fromisoformat(at) if at else None)
 
@@ -82,7 +82,7 @@ def roll_up_lean_metrics(at: str | None = None) -> int | None:
     """
     import datetime as dt
 
-    from metrics.lean_rollup import lean_rollup_refresh
+    from metrics.lean.services import lean_rollup_refresh
 
     return lean_rollup_refresh(now=dt.datetime.fromisoformat(at) if at else None)
 
@@ -90,6 +90,6 @@ def roll_up_lean_metrics(at: str | None = None) -> int | None:
 @shared_task(name="metrics.tasks.send_weekly_digest", soft_time_limit=300, time_limit=360)
 def send_weekly_digest() -> int | None:
     """Monday 07:00 UTC: leadership's portfolio digest and each client user's own projects."""
-    from metrics.digest import weekly_digest_send
+    from metrics.portfolio.digest import weekly_digest_send
 
     return weekly_digest_send()

@@ -2,12 +2,8 @@
 
 from django.contrib import admin
 
-from projects.models import (
-    ChecklistItemTemplate,
-    MilestoneTemplate,
-    Project,
-    ProjectTemplate,
-)
+from projects.plan_templates.models import ChecklistItemTemplate, MilestoneTemplate, ProjectTemplate
+from projects.records import Project
 
 
 @admin.register(Project)

@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class ProjectsConfig(AppConfig):
     name = "projects"
+
+    def ready(self) -> None:
+        # Celery's autodiscovery looks for ``projects.tasks`` only; the tasks live with notifications.
+        from projects.notifications import tasks  # noqa: F401

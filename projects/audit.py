@@ -12,7 +12,9 @@ from django.apps import apps
 from pghistory.models import Events
 
 from clients.models import User
-from projects.models import Baseline, Milestone, Project
+from projects.baselines.models import Baseline
+from projects.milestones.models import Milestone
+from projects.records import Project
 
 HIDDEN_FIELDS = {"pgh_id", "pgh_created_at", "pgh_label", "pgh_obj", "pgh_context", "pgh_obj_id", "pgh_context_id"}
 

@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from projects.models import Notification
+from projects.notifications.models import Notification
 
 
 def notifications(request) -> dict:

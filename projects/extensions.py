@@ -12,6 +12,8 @@ PROJECT_HEADER: list[Callable] = []
 PROJECT_OVERVIEW: list[Callable] = []
 #: fn(user, change_request) -> template context for a change request's page (e.g. the what-if).
 CHANGE_REQUEST_PAGE: list[Callable] = []
+#: fn(user, project) -> template context for the audit trail page (e.g. the audit chain's head).
+AUDIT_PAGE: list[Callable] = []
 #: fn(user) -> {name: expression} annotations of the project list (e.g. the latest risk score and RAG).
 PROJECT_LIST_ANNOTATIONS: list[Callable] = []
 

@@ -1,17 +1,31 @@
+"""The project's own pages: the list, create, the project page (with the inline milestone edit), start,
+the baselines page (history and the re-baseline form) and the audit trail.
+
+The milestone edit and the baselines page render the whole project page, so they live here with it.
+"""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients import access
+from clients.models import SecurityEventKind
+from clients.security import security_event_record
+from core.concurrency import StaleVersion
 from core.pages import add_form_errors, get_or_404
 from projects import audit, extensions, selectors, services
-from projects.forms import MilestoneEditForm, RebaselineForm, SignForm
-from projects.models import ChecklistItem, Milestone, Project
-from projects.timeline import render_timeline
+from projects.baselines import selectors as baseline_selectors
+from projects.baselines import services as baseline_services
+from projects.baselines.forms import RebaselineForm
+from projects.milestones import selectors as milestone_selectors
+from projects.milestones import services as milestone_services
+from projects.milestones.forms import MilestoneEditForm
+from projects.milestones.timeline import render_timeline
+from projects.records import Project, project_get
 
 
 @login_required
@@ -79,7 +93,7 @@ def project_detail(request, pk: int):
 @login_required
 def milestone_edit(request, pk: int):
     """Inline edit of one milestone (htmx swaps the row and the timeline; plain POST redirects back)."""
-    milestone = get_or_404(selectors.milestone_get, user=request.user, pk=pk)
+    milestone = get_or_404(milestone_selectors.milestone_get, user=request.user, pk=pk)
     if not access.can_edit_project(request.user, milestone.project):
         raise Http404
     if request.method != "POST":
@@ -88,7 +102,7 @@ def milestone_edit(request, pk: int):
     conflict = None
     if form.is_valid():
         try:
-            services.milestone_update(
+            milestone_services.milestone_update(
                 actor=request.user,
                 milestone=milestone,
                 expected_version=form.cleaned_data["version"],
@@ -96,7 +110,7 @@ def milestone_edit(request, pk: int):
                 override_reason=form.cleaned_data["override_reason"],
                 **form.changes(),
             )
-        except services.StaleVersion as stale:
+        except StaleVersion as stale:
             conflict = stale.current
         except ValidationError as error:
             add_form_errors(form, error)
@@ -120,24 +134,8 @@ def milestone_edit(request, pk: int):
 
 @login_required
 @require_POST
-def checklist_toggle(request, pk: int):
-    item = get_or_404(
-        lambda user, pk: ChecklistItem.objects.for_user(user).select_related("milestone__project").get(pk=pk),
-        user=request.user,
-        pk=pk,
-    )
-    if not access.can_edit_project(request.user, item.milestone.project):
-        raise Http404
-    services.checklist_item_set_done(actor=request.user, item=item, done=request.POST.get("done") == "1")
-    if request.htmx:
-        return render(request, "projects/_checklist_item.html", {"item": item, "can_edit": True})
-    return redirect("project-detail", pk=item.milestone.project_id)
-
-
-@login_required
-@require_POST
 def project_start(request, pk: int):
-    project = get_or_404(selectors.project_get, user=request.user, pk=pk)
+    project = get_or_404(project_get, user=request.user, pk=pk)
     if not access.can_edit_project(request.user, project):
         raise Http404
     try:
@@ -153,14 +151,16 @@ def project_baselines(request, pk: int):
     """Baseline history, comparison of each baseline with today's plan, and the re-baseline form."""
     context = _project_context(request, pk)
     page = context["page"]
-    comparisons = [(b, selectors.baseline_comparison(user=request.user, baseline=b)) for b in page.baselines]
+    comparisons = [(b, baseline_selectors.baseline_comparison(user=request.user, baseline=b)) for b in page.baselines]
     form = RebaselineForm(request.POST or None)
     if request.method == "POST":
         if not page.can_edit:
             raise Http404
         if form.is_valid():
             try:
-                services.baseline_propose(actor=request.user, project=page.project, reason=form.cleaned_data["reason"])
+                baseline_services.baseline_propose(
+                    actor=request.user, project=page.project, reason=form.cleaned_data["reason"]
+                )
             except ValidationError as error:
                 add_form_errors(form, error)
             else:
@@ -169,51 +169,8 @@ def project_baselines(request, pk: int):
     return render(request, "projects/baselines.html", {**context, "comparisons": comparisons, "rebaseline_form": form})
 
 
-@login_required
-def baseline_sign(request, pk: int):
-    """A client approver signs (approves or rejects) a proposed re-baseline, re-entering the password."""
-    baseline = get_or_404(selectors.baseline_get, user=request.user, pk=pk)
-    if not access.can_sign_for_client(request.user, baseline.project):
-        raise Http404
-    form = SignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.baseline_decide(
-                actor=request.user,
-                baseline=baseline,
-                password=form.cleaned_data["password"],
-                approve=form.cleaned_data["decision"] == "approve",
-                comment=form.cleaned_data["comment"],
-            )
-        except ValidationError as error:
-            add_form_errors(form, error)
-        except PermissionDenied as denied:
-            raise Http404 from denied
-        else:
-            messages.success(request, "Signed. The decision is recorded in the audit trail.")
-            return redirect("project-baselines", pk=baseline.project_id)
-    proposal = selectors.baseline_proposal(user=request.user, baseline=baseline)
-    return render(
-        request,
-        "projects/baseline_sign.html",
-        {"baseline": baseline, "project": baseline.project, "form": form, "proposal": proposal},
-    )
-
-
-@login_required
-def project_calendar(request, pk: int):
-    """The milestones the user may see, as an iCalendar file."""
-    from projects.calendar_feed import milestones_ics
-
-    project = get_or_404(selectors.project_get, user=request.user, pk=pk)
-    milestones = Milestone.objects.for_user(request.user).filter(project=project).order_by("sequence")
-    response = HttpResponse(milestones_ics(project, milestones, now=timezone.now()), content_type="text/calendar")
-    response["Content-Disposition"] = f'attachment; filename="{project.code}-milestones.ics"'
-    return response
-
-
 def _staff_project(request, pk: int) -> Project:
-    project = get_or_404(selectors.project_get, user=request.user, pk=pk)
+    project = get_or_404(project_get, user=request.user, pk=pk)
     if not access.is_staff_user(request.user):
         raise Http404
     return project
@@ -223,12 +180,22 @@ def _staff_project(request, pk: int) -> Project:
 def project_audit(request, pk: int):
     project = _staff_project(request, pk)
     entries = audit.project_audit_trail(project=project)
-    return render(request, "projects/audit.html", {"project": project, "entries": entries})
+    extra = extensions.merged(extensions.AUDIT_PAGE, request.user, project)
+    return render(request, "projects/audit.html", {"project": project, "entries": entries, **extra})
 
 
 @login_required
 def project_audit_csv(request, pk: int):
     project = _staff_project(request, pk)
-    response = HttpResponse(audit.audit_trail_csv(audit.project_audit_trail(project=project)), content_type="text/csv")
+    entries = audit.project_audit_trail(project=project)
+    security_event_record(
+        kind=SecurityEventKind.EXPORT,
+        request=request,
+        user=request.user,
+        export="project audit trail (CSV)",
+        project=project.code,
+        rows=len(entries),
+    )
+    response = HttpResponse(audit.audit_trail_csv(entries), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="audit-{project.code}.csv"'
     return response

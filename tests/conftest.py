@@ -8,7 +8,7 @@ from django.db.backends.signals import connection_created
 from rest_framework.test import APIClient
 
 from clients.models import Client, Role, User
-from metrics.models import TradeoffProposal
+from metrics.scores.models import TradeoffProposal
 from projects.models import Baseline, ChecklistItem, Milestone, Project, ProjectTemplate
 from tests.clients.factories import ClientFactory, ClientUserFactory, UserFactory
 from tests.metrics.factories import TradeoffProposalFactory
@@ -220,3 +220,32 @@ def pytest_sessionfinish(session, exitstatus):
 
     connections.close_all()
     embedded_db.stop_if_started_here(settings.VAR_DIR / "pg")
+
+
+def _flush_retrying_deadlocks():
+    """Between transactional tests Django TRUNCATEs every table; a real Celery worker may still be finishing
+    a task enqueued by the test before (a recompute, an e-mail), and PostgreSQL may then pick the flush as a
+    deadlock victim. The flush is retried; the worker's transaction is the one that must give way."""
+    import time
+
+    from django.db import OperationalError
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+    if getattr(original, "retries_deadlocks", False):
+        return
+
+    def execute_sql_flush(self, sql_list):
+        for attempt in range(6):
+            try:
+                return original(self, sql_list)
+            except OperationalError as error:
+                if "deadlock" not in str(error) or attempt == 5:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+    execute_sql_flush.retries_deadlocks = True
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+
+
+_flush_retrying_deadlocks()

@@ -27,8 +27,11 @@ DOCUMENTED_VARIABLES = {
     "PORTAL_BASE_URL",
     "DJANGO_LOG_LEVEL",
     "POSTGRES_PASSWORD",
+    "PORTAL_DB_PASSWORD",
+    "DATABASE_OWNER_URL",
+    "DJANGO_REFUSE_DB_SUPERUSER",
 }
-COMPOSE_ONLY_VARIABLES = {"POSTGRES_PASSWORD"}
+COMPOSE_ONLY_VARIABLES = {"POSTGRES_PASSWORD", "PORTAL_DB_PASSWORD"}
 
 
 @pytest.fixture(scope="module")
@@ -108,8 +111,13 @@ def test_app_services_use_env_file_and_production_settings(services, name):
     assert (env_file if isinstance(env_file, list) else [env_file]) == [".env"]
     environment = environment_of(service)
     assert environment["DJANGO_SETTINGS_MODULE"] == PRODUCTION_SETTINGS
-    assert environment["DATABASE_URL"].startswith("postgres://portal:${POSTGRES_PASSWORD")
+    # The application's role, never the owner (least privilege); only web (it migrates) knows the owner.
+    assert environment["DATABASE_URL"].startswith("postgres://portal:${PORTAL_DB_PASSWORD")
     assert environment["DATABASE_URL"].endswith("}@postgres:5432/portal")
+    if name == "web":
+        assert environment["DATABASE_OWNER_URL"].startswith("postgres://portal_owner:${POSTGRES_PASSWORD")
+    else:
+        assert "DATABASE_OWNER_URL" not in environment
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
     assert "build" in service
 

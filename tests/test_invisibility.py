@@ -28,13 +28,18 @@ from django.urls import resolve, reverse
 
 from clients.models import Client, User
 from clients.services import calendar_feed_token_issue
-from metrics import lean_rollup
-from metrics.digest import weekly_digest_send
-from metrics.models import SurveyInvitation, SurveyResponse, TradeoffProposal
-from metrics.services import scores_recompute, tradeoff_propose
-from metrics.surveys import invitation_token
-from projects import notifications as notification_service
-from projects import services
+from metrics.lean import services as lean_services
+from metrics.portfolio.digest import weekly_digest_send
+from metrics.scores.models import TradeoffProposal
+from metrics.scores.services import scores_recompute, tradeoff_propose
+from metrics.surveys.models import SurveyInvitation, SurveyResponse
+from metrics.surveys.services import invitation_token
+from projects import services as project_services
+from projects.baselines import services as baseline_services
+from projects.change_requests import services as change_request_services
+from projects.costs import services as cost_services
+from projects.issues import services as issue_services
+from projects.milestones import services as milestone_services
 from projects.models import (
     Baseline,
     Batch,
@@ -49,6 +54,9 @@ from projects.models import (
     QualityEvent,
     Risk,
 )
+from projects.notifications import services as notification_service
+from projects.quality import services as quality_services
+from projects.risks import services as risk_services
 from tests.conftest import World, api_as
 from tests.metrics.factories import certification, make_invitation, make_response
 from tests.projects.factories import ChecklistItemFactory
@@ -85,10 +93,10 @@ class Shared:
 def _build_shared(world: World) -> Shared:
     pm, project = world.pm, world.project_a
     checklist = ChecklistItemFactory(milestone=world.milestone_a, text="Aurora shared checklist")
-    services.project_start(actor=pm, project=project)
-    services.milestone_update(actor=pm, milestone=world.milestone_a, percent_complete=Decimal(40))
-    proposed = services.baseline_propose(actor=pm, project=project, reason="Agreed line change")
-    change = services.change_request_create(
+    project_services.project_start(actor=pm, project=project)
+    milestone_services.milestone_update(actor=pm, milestone=world.milestone_a, percent_complete=Decimal(40))
+    proposed = baseline_services.baseline_propose(actor=pm, project=project, reason="Agreed line change")
+    change = change_request_services.change_request_create(
         actor=pm,
         project=project,
         title="Aurora shared fill volume change",
@@ -96,12 +104,14 @@ def _build_shared(world: World) -> Shared:
         cost_impact=Decimal("15000.00"),
         scope_impact_percent=Decimal("2.00"),
     )
-    change = services.change_request_submit(actor=pm, change=change)
-    batch = services.batch_create(actor=pm, project=project, number="AUR-B-001", planned_date=dt.date(2026, 5, 4))
-    invoice = services.invoice_create(
+    change = change_request_services.change_request_submit(actor=pm, change=change)
+    batch = quality_services.batch_create(
+        actor=pm, project=project, number="AUR-B-001", planned_date=dt.date(2026, 5, 4)
+    )
+    invoice = cost_services.invoice_create(
         actor=pm, project=project, number="AUR-INV-001", date=dt.date(2026, 3, 31), amount=Decimal("250000.00")
     )
-    quality_event = services.quality_event_create(
+    quality_event = quality_services.quality_event_create(
         actor=pm,
         project=project,
         reference="AUR-DEV-001",
@@ -111,12 +121,12 @@ def _build_shared(world: World) -> Shared:
         opened=dt.date(2026, 3, 2),
         visibility="shared",
     )
-    risk = services.risk_create(
+    risk = risk_services.risk_create(
         actor=pm, project=project, title="Aurora shared supply risk", probability=2, impact=2, visibility="shared"
     )
-    issue = services.issue_raise(actor=pm, project=project, title="Aurora shared label question")
-    services.issue_comment(actor=world.approver_a, issue=issue, body="Which label version?")
-    services.issue_comment(actor=pm, issue=issue, body="Version 3, attached.")
+    issue = issue_services.issue_raise(actor=pm, project=project, title="Aurora shared label question")
+    issue_services.issue_comment(actor=world.approver_a, issue=issue, body="Which label version?")
+    issue_services.issue_comment(actor=pm, issue=issue, body="Version 3, attached.")
     invitation = make_invitation(project, world.approver_a)
     response = make_response(project, world.viewer_a, nps=9, overall=4)
     tradeoff = tradeoff_propose(
@@ -125,8 +135,10 @@ def _build_shared(world: World) -> Shared:
         matrix={"time": "constrain", "scope": "accept", "quality": "constrain", "cost": "optimize"},
         reason="Aurora shared priorities",
     )
-    lean_rollup.kpi_target_set(actor=world.leadership, client=world.client_a, metric="on_time_milestones", target=90)
-    lean_rollup.kpi_target_set(actor=world.leadership, client=world.client_a, metric="issue_response_hours", target=48)
+    lean_services.kpi_target_set(actor=world.leadership, client=world.client_a, metric="on_time_milestones", target=90)
+    lean_services.kpi_target_set(
+        actor=world.leadership, client=world.client_a, metric="issue_response_hours", target=48
+    )
     notification = Notification.objects.for_user(world.approver_a).filter(project=project).first()
     # Pages a notification points at mark it read when opened: start with every one read, so opening pages
     # writes nothing and two snapshots in a row are equal.
@@ -151,7 +163,7 @@ def _build_shared(world: World) -> Shared:
         invitation=invitation,
         response=response,
         tradeoff_proposal=tradeoff,
-        cost_entry=services.cost_entry_create(
+        cost_entry=cost_services.cost_entry_create(
             actor=pm, project=project, date=dt.date(2026, 2, 27), amount=Decimal("120000.00"), category="materials"
         ),
         calendar_secret=calendar_feed_token_issue(actor=world.approver_a, user=world.approver_a)[1],
@@ -162,9 +174,11 @@ def _build_shared(world: World) -> Shared:
 def _add_internal_records(s: Shared) -> None:
     """What the CMO records for itself: none of it may change what the client sees."""
     pm, project = s.world.pm, s.project
-    services.risk_create(actor=pm, project=project, title="Internal: key operator leaving", probability=5, impact=5)
-    services.risk_create(actor=pm, project=project, title="Internal: margin erosion", probability=4, impact=4)
-    services.quality_event_create(
+    risk_services.risk_create(
+        actor=pm, project=project, title="Internal: key operator leaving", probability=5, impact=5
+    )
+    risk_services.risk_create(actor=pm, project=project, title="Internal: margin erosion", probability=4, impact=4)
+    quality_services.quality_event_create(
         actor=pm,
         project=project,
         reference="INT-CAPA-001",
@@ -174,7 +188,7 @@ def _add_internal_records(s: Shared) -> None:
         opened=dt.date(2026, 2, 2),
         due=dt.date(2026, 3, 2),
     )
-    services.quality_event_create(
+    quality_services.quality_event_create(
         actor=pm,
         project=project,
         reference="INT-DEV-002",
@@ -183,7 +197,7 @@ def _add_internal_records(s: Shared) -> None:
         severity="critical",
         opened=dt.date(2026, 4, 1),  # not on a batch: an event on a client's batch is always shared
     )
-    services.milestone_create(
+    milestone_services.milestone_create(
         actor=pm,
         project=project,
         name="Internal costing checkpoint",
@@ -194,27 +208,27 @@ def _add_internal_records(s: Shared) -> None:
         weight=Decimal("0.30"),
         client_visible=False,
     )
-    internal_issue = services.issue_raise(
+    internal_issue = issue_services.issue_raise(
         actor=pm, project=project, title="Internal: staffing gap on line 3", visibility="internal"
     )
-    services.issue_comment(actor=s.world.admin, issue=internal_issue, body="Hire a contractor.")
+    issue_services.issue_comment(actor=s.world.admin, issue=internal_issue, body="Hire a contractor.")
     for amount in ("480000.00", "390000.00"):
-        services.cost_entry_create(
+        cost_services.cost_entry_create(
             actor=pm, project=project, date=dt.date(2026, 4, 30), amount=Decimal(amount), category="labour"
         )
-    services.change_request_create(
+    change_request_services.change_request_create(
         actor=pm, project=project, title="Internal draft: move to line 7", cost_impact=Decimal("99000.00")
     )
-    withdrawn = services.change_request_create(
+    withdrawn = change_request_services.change_request_create(
         actor=pm, project=project, title="Internal draft withdrawn", schedule_impact_days=30
     )
-    services.change_request_withdraw(actor=pm, change=withdrawn)
+    change_request_services.change_request_withdraw(actor=pm, change=withdrawn)
 
 
 def _recompute(s: Shared) -> None:
     """The real recomputes: scores (one 15-minute bucket, so history keeps one row) and the Lean roll-up."""
     scores_recompute(project_ids=[s.project.pk], now=s.now)
-    lean_rollup.lean_rollup_refresh(now=s.now)
+    lean_services.lean_rollup_refresh(now=s.now)
 
 
 # --- Every route, declared -------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.form_fields import ISODateInput, PlausibleDateField
-from metrics.models import ScoringPolicy
-from projects import services
+from metrics.scores.models import ScoringPolicy
+from projects.milestones import services as milestone_services
 from projects.models import Milestone, Project
 
 # --- Which forms exist ------------------------------------------------------------------
@@ -315,7 +315,7 @@ def test_completing_a_milestone_keeps_its_forecast(world):
     Project.objects.filter(pk=world.project_a.pk).update(start_date=today - dt.timedelta(days=100))
     m = world.milestone_a
     Milestone.objects.filter(pk=m.pk).update(baseline_date=today, forecast_date=today + dt.timedelta(days=3))
-    services.milestone_update(actor=world.pm, milestone=m, percent_complete=Decimal(100))
+    milestone_services.milestone_update(actor=world.pm, milestone=m, percent_complete=Decimal(100))
     m.refresh_from_db()
     assert m.actual_date == today
     assert m.forecast_date == today + dt.timedelta(days=3)
@@ -327,13 +327,19 @@ def test_a_completion_date_before_the_project_start_or_moved_without_reason_is_r
     project = world.project_a
     m = world.milestone_a
     with pytest.raises(ValidationError) as error:
-        services.milestone_update(actor=world.pm, milestone=m, actual_date=project.start_date - dt.timedelta(days=1))
+        milestone_services.milestone_update(
+            actor=world.pm, milestone=m, actual_date=project.start_date - dt.timedelta(days=1)
+        )
     assert "actual_date" in error.value.message_dict
-    services.milestone_update(actor=world.pm, milestone=m, actual_date=project.start_date + dt.timedelta(days=5))
+    milestone_services.milestone_update(
+        actor=world.pm, milestone=m, actual_date=project.start_date + dt.timedelta(days=5)
+    )
     with pytest.raises(ValidationError) as error:
-        services.milestone_update(actor=world.pm, milestone=m, actual_date=project.start_date + dt.timedelta(days=6))
+        milestone_services.milestone_update(
+            actor=world.pm, milestone=m, actual_date=project.start_date + dt.timedelta(days=6)
+        )
     assert "reason" in error.value.message_dict
-    services.milestone_update(
+    milestone_services.milestone_update(
         actor=world.pm, milestone=m, actual_date=project.start_date + dt.timedelta(days=6), reason="Typo in the date"
     )
     m.refresh_from_db()

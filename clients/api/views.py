@@ -15,7 +15,8 @@ from clients.api.serializers import (
     TokenResponseSerializer,
     UserSerializer,
 )
-from clients.models import Client, User
+from clients.models import Client, SecurityEventKind, User
+from clients.security import security_event_record
 from core.api import ScopedQuerysetMixin, ScopedReadOnlyViewSet
 
 
@@ -82,5 +83,6 @@ class TokenView(APIView):
         )
         if user is None or not user.is_active:
             raise ValidationError({"non_field_errors": ["Unable to log in with the username and password given."]})
-        token, _ = Token.objects.get_or_create(user=user)
+        token, created = Token.objects.get_or_create(user=user)
+        security_event_record(kind=SecurityEventKind.TOKEN_ISSUED, request=request, user=user, new=created)
         return Response({"token": token.key}, status=status.HTTP_200_OK)

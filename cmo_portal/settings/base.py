@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     "clients",
     "projects",
     "metrics",
-    "cmo_portal",  # the composition root: the demo portfolio (seed_demo), dashboards
+    "cmo_portal.apps.CmoPortalConfig",  # the composition root: the demo portfolio (seed_demo), dashboards
 ]
 
 MIDDLEWARE = [
@@ -78,12 +78,20 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
+# DATABASE_URL: the application's connection (a role that is not a superuser and owns nothing).
+# DATABASE_OWNER_URL (optional): the schema owner; `manage.py migrate` runs as it and grants the
+# application role exactly what it needs (cmo_portal/db_roles.py). Without it everything runs as
+# DATABASE_URL. The embedded server has both: owner "postgres", application role "cmo_app".
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
+    DATABASE_OWNER = env.db("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", default="") else None
 else:
-    from cmo_portal.embedded_db import database_settings
+    from cmo_portal.embedded_db import EMBEDDED_APP_ROLE, database_settings
 
-    DATABASES = {"default": database_settings(VAR_DIR / "pg")}
+    DATABASE_OWNER = database_settings(VAR_DIR / "pg")
+    DATABASES = {"default": {**DATABASE_OWNER, "USER": EMBEDDED_APP_ROLE}}
+# Production refuses to run as a superuser (cmo_portal/apps.py); migrate, as the owner, is exempt.
+REFUSE_SUPERUSER = env.bool("DJANGO_REFUSE_DB_SUPERUSER", default=False)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
@@ -174,6 +182,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "survey-invitations-reminders-expiry": {
         "task": "metrics.tasks.run_survey_schedule",
         "schedule": crontab(minute=5),  # hourly, at :05
+    },
+    "seal-audit-chain": {
+        "task": "cmo_portal.tasks.seal_audit_chain",
+        "schedule": timedelta(minutes=1),
+    },
+    "verify-audit-chain": {
+        "task": "cmo_portal.tasks.verify_audit_chain",
+        "schedule": crontab(hour=3, minute=15),  # nightly, 03:15 UTC
     },
     "lean-metrics-rollup": {
         "task": "metrics.tasks.roll_up_lean_metrics",

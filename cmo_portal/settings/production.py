@@ -4,6 +4,7 @@ from cmo_portal.env import env
 from cmo_portal.settings.base import *  # noqa: F403
 
 DEBUG = False
+REFUSE_SUPERUSER = env.bool("DJANGO_REFUSE_DB_SUPERUSER", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 

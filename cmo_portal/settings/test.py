@@ -14,6 +14,8 @@ AXES_FAILURE_LIMIT = 50
 # A queue of this test run's own, so a worker started by the tests never picks up
 # messages left by another run (or by `make run`) on the same broker.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default=f"cmo-portal-test-{os.getpid()}")
+if DATABASE_OWNER:  # noqa: F405 -- tests create, flush and drop databases: they run as the owner
+    DATABASES["default"] = {**DATABASES["default"], **DATABASE_OWNER}  # noqa: F405
 if env.str("CMO_TEST_DATABASE_NAME", default=""):
     # Set for Celery workers started by the tests: they must use the test database.
     DATABASES["default"]["NAME"] = env.str("CMO_TEST_DATABASE_NAME")

@@ -6,8 +6,11 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from projects import services
+from projects.costs import services as cost_services
+from projects.issues import services as issue_services
 from projects.models import ChangeRequest, ChangeRequestStatus, CostEntry, Milestone, Project, Signature
+from projects.quality import services as quality_services
+from projects.risks import services as risk_services
 from tests.browser.conftest import login
 from tests.clients.factories import PASSWORD
 
@@ -117,10 +120,10 @@ def test_pm_submits_a_change_and_the_client_approver_signs_it(world, browser, li
 def test_pm_works_the_constraint_pages(world, live_server, page, screenshot):
     project = world.project_a
     pm = world.pm
-    batch = services.batch_create(
+    batch = quality_services.batch_create(
         actor=pm, project=project, number="B-001", planned_date=dt.date(2026, 3, 1), outcome="released"
     )
-    services.quality_event_create(
+    quality_services.quality_event_create(
         actor=pm,
         project=project,
         reference="CAPA-2026-003",
@@ -131,7 +134,7 @@ def test_pm_works_the_constraint_pages(world, live_server, page, screenshot):
         due=dt.date(2026, 2, 10),
         visibility="shared",
     )
-    services.quality_event_create(
+    quality_services.quality_event_create(
         actor=pm,
         project=project,
         reference="DEV-2026-014",
@@ -148,12 +151,12 @@ def test_pm_works_the_constraint_pages(world, live_server, page, screenshot):
         ("Late reference standard", 2, 2),
         ("Cold-chain courier capacity", 4, 4),
     ]:
-        services.risk_create(
+        risk_services.risk_create(
             actor=pm, project=project, title=title, probability=p, impact=i, owner=pm, visibility="shared"
         )
-    services.invoice_create(actor=pm, project=project, number="INV-0001", date=dt.date(2026, 2, 15), amount=300000)
-    issue = services.issue_raise(actor=world.viewer_a, project=project, title="Certificate of analysis missing")
-    services.issue_comment(actor=world.viewer_a, issue=issue, body="We need the CoA for lot B-001 by Friday.")
+    cost_services.invoice_create(actor=pm, project=project, number="INV-0001", date=dt.date(2026, 2, 15), amount=300000)
+    issue = issue_services.issue_raise(actor=world.viewer_a, project=project, title="Certificate of analysis missing")
+    issue_services.issue_comment(actor=world.viewer_a, issue=issue, body="We need the CoA for lot B-001 by Friday.")
 
     login(page, live_server, "pm", PASSWORD)
     base = f"{live_server.url}/projects/{project.pk}"

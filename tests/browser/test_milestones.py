@@ -7,7 +7,7 @@ from django.utils import timezone
 from pghistory.models import Events
 from playwright.sync_api import expect
 
-from projects import services
+from projects.milestones import services as milestone_services
 from projects.models import Baseline, BaselineStatus, Milestone, Signature
 from tests.browser.conftest import ARTIFACTS, login
 from tests.clients.factories import PASSWORD
@@ -127,7 +127,7 @@ def test_pm_proposes_a_rebaseline_and_the_client_approver_signs_it(world, browse
     assert Baseline.objects.filter(project=project, status=BaselineStatus.APPROVED).count() == 1
 
     # The plan moves (a forecast slips), then the PM proposes the re-baseline.
-    services.milestone_update(
+    milestone_services.milestone_update(
         actor=world.pm,
         milestone=milestone,
         reason="Extra batch",

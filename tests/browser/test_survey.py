@@ -5,9 +5,9 @@ import time
 import pytest
 from django.utils import timezone
 
-from metrics import surveys
-from metrics.lean_rollup import kpi_target_set
-from metrics.models import InvitationStatus, SurveyInvitation, SurveyResponse
+from metrics.lean.services import kpi_target_set
+from metrics.surveys import services as survey_services
+from metrics.surveys.models import InvitationStatus, SurveyInvitation, SurveyResponse
 from tests.browser.conftest import ARTIFACTS, login
 from tests.clients.factories import PASSWORD
 
@@ -34,7 +34,7 @@ def test_a_client_answers_a_survey_on_a_phone_in_under_a_minute(world, live_serv
     world.milestone_a.actual_date = timezone.localdate()
     world.milestone_a.percent_complete = 100
     world.milestone_a.save()
-    surveys.surveys_run_schedule(now=timezone.now())
+    survey_services.surveys_run_schedule(now=timezone.now())
     invitation = SurveyInvitation.objects.get(recipient=world.viewer_a)
     kpi_target_set(actor=world.leadership, client=world.client_a, metric="on_time_milestones", target="90")
 
@@ -77,7 +77,7 @@ def test_a_client_answers_a_survey_on_a_phone_in_under_a_minute(world, live_serv
 
 
 def test_leadership_reviews_lean_figures_and_pm_workload(world, live_server, page, screenshot):
-    from metrics.lean_rollup import kpi_target_set, lean_rollup_refresh
+    from metrics.lean.services import kpi_target_set, lean_rollup_refresh
     from tests.metrics.lean_project import NOW, build_project_in_db
 
     lean_a = build_project_in_db(client=world.client_a, manager=world.pm, code="LEAN-A")

@@ -46,12 +46,14 @@ def test_staff_get_404_on_the_client_dashboard(world, client):
 
 
 def test_dashboard_lists_change_requests_awaiting_the_clients_decision(world, client):
-    from projects import services
+    from projects.change_requests import services as change_request_services
 
-    change = services.change_request_create(actor=world.pm, project=world.project_a, title="Add a PPQ batch")
+    change = change_request_services.change_request_create(
+        actor=world.pm, project=world.project_a, title="Add a PPQ batch"
+    )
     client.force_login(world.approver_a)
     assert "Add a PPQ batch" not in client.get(reverse("dashboard")).content.decode()  # drafts are the CMO's
-    services.change_request_submit(actor=world.pm, change=change)
+    change_request_services.change_request_submit(actor=world.pm, change=change)
     page = client.get(reverse("dashboard")).content.decode()
     assert "Add a PPQ batch" in page
     assert "Review and sign" in page

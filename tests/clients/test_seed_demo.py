@@ -4,7 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from clients.models import Client, User
-from metrics.models import ScoreSnapshot, SurveyResponse
+from metrics.scores.models import ScoreSnapshot
+from metrics.surveys.models import SurveyResponse
 from projects.models import ChangeRequest, Milestone, Project, ProjectTemplate
 
 

@@ -6,19 +6,11 @@ import factory
 from django.utils import timezone
 
 from clients.models import CertificationKind, PMCertification
-from metrics.models import (
-    ClientKpiTarget,
-    InvitationStatus,
-    LeanSnapshot,
-    ScoreSnapshot,
-    SurveyInvitation,
-    SurveyResponse,
-    SurveyRound,
-    SurveyTrigger,
-    TradeoffProposal,
-)
+from metrics.lean.models import ClientKpiTarget, LeanSnapshot
 from metrics.quarters import quarter_of
-from metrics.surveys import EXPIRE_AFTER, invitation_token
+from metrics.scores.models import ScoreSnapshot, TradeoffProposal
+from metrics.surveys.models import InvitationStatus, SurveyInvitation, SurveyResponse, SurveyRound, SurveyTrigger
+from metrics.surveys.services import EXPIRE_AFTER, invitation_token
 from tests.clients.factories import ClientFactory, PMCertificationFactory, UserFactory
 from tests.projects.factories import ProjectFactory
 

@@ -6,7 +6,7 @@
 import datetime as dt
 
 from clients.models import Role
-from metrics import lean
+from metrics.lean import counters
 from projects.models import Batch, ChangeRequest, Issue, IssueComment, Milestone, ServiceType
 from tests.clients.factories import ClientFactory, ClientUserFactory, UserFactory
 from tests.projects.factories import ProjectFactory
@@ -51,24 +51,24 @@ CHANGES = [
 # Issue 2: opened 1 Jun, no answer yet: 29 days on the CMO by NOW.
 
 
-def hand_built_data(project_id: int = 1) -> lean.LeanProjectData:
-    return lean.LeanProjectData(
+def hand_built_data(project_id: int = 1) -> counters.LeanProjectData:
+    return counters.LeanProjectData(
         project_id=project_id,
         start_date=START,
-        milestones=tuple(lean.LeanMilestone(s, n, b, a, d, v) for s, n, b, a, d, v in MILESTONES),
-        batches=tuple(lean.LeanBatch(p, a, o, r) for _, p, a, o, r in BATCHES),
-        change_requests=tuple(lean.LeanChangeRequest(c, s, d, st) for c, s, d, st in CHANGES),
+        milestones=tuple(counters.LeanMilestone(s, n, b, a, d, v) for s, n, b, a, d, v in MILESTONES),
+        batches=tuple(counters.LeanBatch(p, a, o, r) for _, p, a, o, r in BATCHES),
+        change_requests=tuple(counters.LeanChangeRequest(c, s, d, st) for c, s, d, st in CHANGES),
         issues=(
-            lean.LeanIssue(
+            counters.LeanIssue(
                 opened_at=at("2026-02-02T08:00"),
                 first_response_at=at("2026-02-02T14:00"),
                 resolved_at=at("2026-02-05T08:00"),
                 comments=(
-                    lean.LeanComment(at("2026-02-02T14:00"), by_client=False),
-                    lean.LeanComment(at("2026-02-04T14:00"), by_client=True),
+                    counters.LeanComment(at("2026-02-02T14:00"), by_client=False),
+                    counters.LeanComment(at("2026-02-04T14:00"), by_client=True),
                 ),
             ),
-            lean.LeanIssue(opened_at=at("2026-06-01T00:00"), first_response_at=None, resolved_at=None),
+            counters.LeanIssue(opened_at=at("2026-06-01T00:00"), first_response_at=None, resolved_at=None),
         ),
     )
 

@@ -2,8 +2,8 @@ import datetime as dt
 
 from django.core import mail
 
-from metrics import services
-from metrics.digest import weekly_digest_send
+from metrics.portfolio.digest import weekly_digest_send
+from metrics.scores import services
 
 NOW = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)
 

@@ -9,9 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from metrics import lean, lean_rollup
+from metrics.lean import counters, measures
+from metrics.lean import selectors as lean_selectors
+from metrics.lean import services as lean_services
+from metrics.lean.models import ClientKpiTarget, KpiStatus, LeanSnapshot
 from metrics.locks import LEAN_ROLLUP_LOCK
-from metrics.models import ClientKpiTarget, KpiStatus, LeanSnapshot
 from metrics.tasks import roll_up_lean_metrics
 from projects.models import Notification
 from tests.clients.factories import ClientFactory
@@ -20,7 +22,7 @@ from tests.metrics.factories import ClientKpiTargetFactory
 from tests.metrics.lean_project import NOW, Q1, Q2, START, D, build_project_in_db, hand_built_data
 
 EXPECTED = {
-    Q1: lean.LeanTotals(
+    Q1: counters.LeanTotals(
         milestones_completed=2,
         milestones_on_time=1,
         phases_completed=2,
@@ -38,7 +40,7 @@ EXPECTED = {
         issues_resolved=1,
         issue_resolution_hours=Decimal("72.00"),
     ),
-    Q2: lean.LeanTotals(
+    Q2: counters.LeanTotals(
         milestones_completed=2,
         milestones_on_time=1,
         batches_completed=4,
@@ -64,15 +66,15 @@ EXPECTED = {
 
 
 def test_each_lean_counter_on_the_hand_built_project():
-    totals = lean.project_quarter_totals(hand_built_data(), now=NOW)
+    totals = counters.project_quarter_totals(hand_built_data(), now=NOW)
     assert set(totals) == {Q1, Q2}
     assert totals[Q1] == EXPECTED[Q1]
     assert totals[Q2] == EXPECTED[Q2]
 
 
 def test_each_lean_figure_on_the_hand_built_project():
-    totals = lean.project_quarter_totals(hand_built_data(), now=NOW)
-    q1, q2 = lean.lean_figures(totals[Q1]), lean.lean_figures(totals[Q2])
+    totals = counters.project_quarter_totals(hand_built_data(), now=NOW)
+    q1, q2 = measures.lean_figures(totals[Q1]), measures.lean_figures(totals[Q2])
     # On-time milestones: completed on or before baseline ÷ completed.
     assert (q1.on_time_milestone_rate, q2.on_time_milestone_rate) == (Decimal("50.0"), Decimal("50.0"))
     # OTIF and right first time: batches with an outcome (B5 pending is not counted).
@@ -95,13 +97,13 @@ def test_each_lean_figure_on_the_hand_built_project():
 
 
 def test_whole_project_process_cycle_efficiency_equals_value_adding_time_over_lead_time():
-    totals = lean.total_of(list(lean.project_quarter_totals(hand_built_data(), now=NOW).values()))
+    totals = counters.total_of(list(counters.project_quarter_totals(hand_built_data(), now=NOW).values()))
     assert totals.phase_days == totals.lead_time_days == 156  # phases chain from start to the final milestone
-    assert lean.lean_figures(totals).process_cycle_efficiency == Decimal("56.4")  # (49 + 39) / 156
+    assert measures.lean_figures(totals).process_cycle_efficiency == Decimal("56.4")  # (49 + 39) / 156
 
 
 def test_phase_cycle_times_against_the_template():
-    phases = lean.phase_cycles(hand_built_data())
+    phases = counters.phase_cycles(hand_built_data())
     assert [(p.sequence, p.started, p.actual_days, p.planned_days, p.variance_days) for p in phases] == [
         (1, D(2026, 1, 5), 25, 30, -5),
         (2, D(2026, 1, 30), 49, 40, 9),
@@ -111,8 +113,8 @@ def test_phase_cycle_times_against_the_template():
 
 
 def test_trend_against_the_previous_quarter():
-    totals = lean.project_quarter_totals(hand_built_data(), now=NOW)
-    trends = lean.lean_trends(lean.lean_figures(totals[Q2]), lean.lean_figures(totals[Q1]))
+    totals = counters.project_quarter_totals(hand_built_data(), now=NOW)
+    trends = measures.lean_trends(measures.lean_figures(totals[Q2]), measures.lean_figures(totals[Q1]))
     assert trends["mean_phase_days"].change == Decimal("4.0")
     assert trends["mean_phase_days"].improved is False  # cycle time rose: worse
     assert trends["process_cycle_efficiency"].change == Decimal("-18.6")
@@ -123,15 +125,15 @@ def test_trend_against_the_previous_quarter():
 
 
 def test_a_group_adds_counters_before_dividing():
-    one = lean.LeanTotals(batches_completed=1, batches_otif=1)
-    nine = lean.LeanTotals(batches_completed=9, batches_otif=0)
+    one = counters.LeanTotals(batches_completed=1, batches_otif=1)
+    nine = counters.LeanTotals(batches_completed=9, batches_otif=0)
     # Averaging the two rates would say 50 %; the portfolio made 1 of 10 batches OTIF.
-    assert lean.lean_figures(one + nine).otif_rate == Decimal("10.0")
+    assert measures.lean_figures(one + nine).otif_rate == Decimal("10.0")
 
 
 def test_an_empty_project_has_no_figures():
-    assert lean.project_quarter_totals(lean.LeanProjectData(project_id=1, start_date=START), now=NOW) == {}
-    figures = lean.lean_figures(lean.LeanTotals())
+    assert counters.project_quarter_totals(counters.LeanProjectData(project_id=1, start_date=START), now=NOW) == {}
+    figures = measures.lean_figures(counters.LeanTotals())
     assert all(value is None for value in figures.as_dict().values())
 
 
@@ -140,7 +142,7 @@ def test_an_empty_project_has_no_figures():
 
 def stored(project, lens="cmo") -> dict:
     return {
-        row.quarter: lean.LeanTotals(**{name: getattr(row, name) for name in lean.TOTAL_FIELDS})
+        row.quarter: counters.LeanTotals(**{name: getattr(row, name) for name in counters.TOTAL_FIELDS})
         for row in LeanSnapshot.objects.filter(project=project, lens=lens)
     }
 
@@ -148,10 +150,10 @@ def stored(project, lens="cmo") -> dict:
 @pytest.mark.django_db
 def test_the_rollup_stores_the_hand_computed_counters():
     project = build_project_in_db()
-    assert lean_rollup.lean_rollup_refresh(now=NOW) == 4  # two quarters, two lenses
+    assert lean_services.lean_rollup_refresh(now=NOW) == 4  # two quarters, two lenses
     assert stored(project) == EXPECTED
     # A rerun replaces, never duplicates.
-    assert lean_rollup.lean_rollup_refresh(now=NOW) == 4
+    assert lean_services.lean_rollup_refresh(now=NOW) == 4
     assert LeanSnapshot.objects.count() == 4
 
 
@@ -162,15 +164,15 @@ def test_the_nightly_rollup_run_by_a_real_worker_writes_the_same_figures(celery_
     assert roll_up_lean_metrics.delay(NOW.isoformat()).get(timeout=90) == 4  # two quarters, two lenses
     assert stored(project) == EXPECTED
     rows = stored(project)
-    assert lean.lean_figures(rows[Q2]).otif_rate == Decimal("25.0")
-    assert lean.lean_figures(rows[Q2]).mean_lead_time_days == Decimal("156.0")
+    assert measures.lean_figures(rows[Q2]).otif_rate == Decimal("25.0")
+    assert measures.lean_figures(rows[Q2]).mean_lead_time_days == Decimal("156.0")
 
 
 @pytest.mark.django_db
 def test_a_rollup_skips_while_another_holds_the_lock(lock_held_elsewhere):
     build_project_in_db()
     with lock_held_elsewhere(LEAN_ROLLUP_LOCK):
-        assert lean_rollup.lean_rollup_refresh(now=NOW) is None
+        assert lean_services.lean_rollup_refresh(now=NOW) is None
         assert not LeanSnapshot.objects.exists()
 
 
@@ -181,7 +183,7 @@ def test_rollup_queries_do_not_grow_with_the_portfolio():
         for i in range(n):
             build_project_in_db(code=f"LEAN-{n}-{i}")
         with CaptureQueriesContext(connection) as ctx:
-            lean_rollup.lean_rollup_refresh(now=NOW)
+            lean_services.lean_rollup_refresh(now=NOW)
         return len(ctx.captured_queries)
 
     assert queries(2) == queries(25)
@@ -190,30 +192,30 @@ def test_rollup_queries_do_not_grow_with_the_portfolio():
 def test_portfolio_groups_by_client_pm_service_type_project_and_quarter(world):
     build_project_in_db(client=world.client_a, manager=world.pm, code="LEAN-A")
     build_project_in_db(client=world.client_b, manager=world.other_pm, code="LEAN-B", service_type="analytical")
-    lean_rollup.lean_rollup_refresh(now=NOW)
+    lean_services.lean_rollup_refresh(now=NOW)
 
-    by_client = {r.label: r for r in lean_rollup.lean_portfolio(user=world.leadership, by="client", quarter=Q2)}
+    by_client = {r.label: r for r in lean_selectors.lean_portfolio(user=world.leadership, by="client", quarter=Q2)}
     assert by_client[world.client_a.name].figures.otif_rate == Decimal("25.0")
     assert by_client[world.client_a.name].trends["mean_phase_days"].previous == Decimal("37.0")
-    by_pm = {r.key: r for r in lean_rollup.lean_portfolio(user=world.leadership, by="manager", quarter=Q2)}
+    by_pm = {r.key: r for r in lean_selectors.lean_portfolio(user=world.leadership, by="manager", quarter=Q2)}
     assert set(by_pm) == {world.pm.pk, world.other_pm.pk}
-    by_service = {r.label for r in lean_rollup.lean_portfolio(user=world.leadership, by="service_type", quarter=Q2)}
+    by_service = {r.label for r in lean_selectors.lean_portfolio(user=world.leadership, by="service_type", quarter=Q2)}
     assert by_service == {"Technology transfer", "Analytical services"}
-    by_project = lean_rollup.lean_portfolio(user=world.leadership, by="project", quarter=Q2)
+    by_project = lean_selectors.lean_portfolio(user=world.leadership, by="project", quarter=Q2)
     assert [r.label for r in by_project] == ["LEAN-A", "LEAN-B"]
-    total = lean_rollup.portfolio_total(by_project)
+    total = lean_selectors.portfolio_total(by_project)
     assert total.totals.batches_completed == 8
     assert total.figures.otif_rate == Decimal("25.0")
-    by_quarter = lean_rollup.lean_portfolio(user=world.leadership, by="quarter", quarter=Q2)
+    by_quarter = lean_selectors.lean_portfolio(user=world.leadership, by="quarter", quarter=Q2)
     assert [r.key for r in by_quarter][:2] == [Q2, Q1]
     assert by_quarter[0].totals.projects_finished == 2
     # A PM sees the projects they manage only.
-    assert [r.label for r in lean_rollup.lean_portfolio(user=world.other_pm, by="project", quarter=Q2)] == ["LEAN-B"]
+    assert [r.label for r in lean_selectors.lean_portfolio(user=world.other_pm, by="project", quarter=Q2)] == ["LEAN-B"]
 
 
 def test_lean_page_and_api(world, client):
     project = build_project_in_db(client=world.client_a, manager=world.pm, code="LEAN-A")
-    lean_rollup.lean_rollup_refresh(now=NOW)
+    lean_services.lean_rollup_refresh(now=NOW)
     client.force_login(world.leadership)
     page = client.get(reverse("lean-portfolio"), {"by": "project", "quarter": "2026Q2", "project": project.pk})
     assert page.status_code == 200
@@ -248,7 +250,7 @@ def test_lean_pages_use_a_fixed_number_of_queries(world, client, django_assert_m
             c = ClientFactory()
             build_project_in_db(client=c, manager=world.pm, code=f"LEAN-{offset + i}")
             ClientKpiTargetFactory(client=c, metric="otif", target=95)
-        lean_rollup.lean_rollup_refresh(now=NOW)
+        lean_services.lean_rollup_refresh(now=NOW)
 
     def get():
         if url_name.startswith("api:"):
@@ -269,13 +271,13 @@ def test_lean_pages_use_a_fixed_number_of_queries(world, client, django_assert_m
 
 def test_a_breached_target_notifies_pm_and_leadership_once_and_shows_on_the_clients_dashboard(world, client):
     build_project_in_db(client=world.client_a, manager=world.pm, code="LEAN-A")
-    target = lean_rollup.kpi_target_set(actor=world.leadership, client=world.client_a, metric="otif", target="95")
-    met = lean_rollup.kpi_target_set(
+    target = lean_services.kpi_target_set(actor=world.leadership, client=world.client_a, metric="otif", target="95")
+    met = lean_services.kpi_target_set(
         actor=world.leadership, client=world.client_a, metric="on_time_milestones", target="40"
     )
     assert (target.status, met.status) == (KpiStatus.NO_DATA, KpiStatus.NO_DATA)  # not rolled up yet
 
-    lean_rollup.lean_rollup_refresh(now=NOW)
+    lean_services.lean_rollup_refresh(now=NOW)
     target.refresh_from_db()
     met.refresh_from_db()
     assert (target.status, target.value) == (KpiStatus.BREACHED, Decimal("25.0"))
@@ -285,7 +287,7 @@ def test_a_breached_target_notifies_pm_and_leadership_once_and_shows_on_the_clie
     assert "OTIF" in notified.first().text
     assert "25.0" in notified.first().text
 
-    lean_rollup.lean_rollup_refresh(now=NOW + dt.timedelta(days=0, hours=20))  # the next night, same quarter
+    lean_services.lean_rollup_refresh(now=NOW + dt.timedelta(days=0, hours=20))  # the next night, same quarter
     assert notified.count() == 2  # no repeat
 
     client.force_login(world.viewer_a)
@@ -298,21 +300,21 @@ def test_a_breached_target_notifies_pm_and_leadership_once_and_shows_on_the_clie
 
 
 def test_issue_response_target_is_a_ceiling(world):
-    assert lean_rollup.kpi_status("issue_response_hours", Decimal(8), Decimal("6.0")) == KpiStatus.MET
-    assert lean_rollup.kpi_status("issue_response_hours", Decimal(4), Decimal("6.0")) == KpiStatus.BREACHED
-    assert lean_rollup.kpi_status("otif", Decimal(95), Decimal("95.0")) == KpiStatus.MET
-    assert lean_rollup.kpi_status("otif", Decimal(95), None) == KpiStatus.NO_DATA
+    assert lean_selectors.kpi_status("issue_response_hours", Decimal(8), Decimal("6.0")) == KpiStatus.MET
+    assert lean_selectors.kpi_status("issue_response_hours", Decimal(4), Decimal("6.0")) == KpiStatus.BREACHED
+    assert lean_selectors.kpi_status("otif", Decimal(95), Decimal("95.0")) == KpiStatus.MET
+    assert lean_selectors.kpi_status("otif", Decimal(95), None) == KpiStatus.NO_DATA
 
 
 def test_only_leadership_records_targets_and_values_are_checked(world, client):
     from django.core.exceptions import PermissionDenied, ValidationError
 
     with pytest.raises(PermissionDenied):
-        lean_rollup.kpi_target_set(actor=world.pm, client=world.client_a, metric="otif", target="95")
+        lean_services.kpi_target_set(actor=world.pm, client=world.client_a, metric="otif", target="95")
     with pytest.raises(ValidationError):
-        lean_rollup.kpi_target_set(actor=world.leadership, client=world.client_a, metric="otif", target="120")
+        lean_services.kpi_target_set(actor=world.leadership, client=world.client_a, metric="otif", target="120")
     with pytest.raises(ValidationError):
-        lean_rollup.kpi_target_set(actor=world.leadership, client=world.client_a, metric="speed", target="1")
+        lean_services.kpi_target_set(actor=world.leadership, client=world.client_a, metric="speed", target="1")
     assert not ClientKpiTarget.objects.exists()
     client.force_login(world.pm)
     assert (

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import CertificationKind, PMCertification, Role
-from metrics import pm_excellence
+from metrics.portfolio import pm_excellence
 from projects.models import ProjectStatus
 from tests.clients.factories import PMCertificationFactory, UserFactory
 from tests.conftest import api_as

@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from metrics import services
-from projects import services as project_services
+from metrics.scores import services
+from projects.milestones import services as milestone_services
 from tests.conftest import api_as
 from tests.projects.factories import MilestoneFactory, ProjectFactory
 
@@ -18,10 +18,10 @@ NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
 def scored(world):
     """Project B slips badly; project A's milestones are done on time: B must rank first."""
     for milestone in (world.milestone_a, world.internal_milestone_a):
-        project_services.milestone_update(
+        milestone_services.milestone_update(
             actor=world.pm, milestone=milestone, actual_date=dt.date(2026, 6, 1), today=dt.date(2026, 11, 24)
         )
-    project_services.milestone_update(
+    milestone_services.milestone_update(
         actor=world.pm, milestone=world.milestone_b, forecast_date=dt.date(2026, 12, 1), reason="Slipped"
     )
     services.scores_recompute(now=NOW)

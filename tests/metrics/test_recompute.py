@@ -9,10 +9,13 @@ from django.db.utils import InternalError
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from metrics import services
-from metrics.models import ScoreSnapshot, ScoringPolicy
+from metrics.scores import services
+from metrics.scores.models import ScoreSnapshot, ScoringPolicy
 from metrics.tasks import recompute_all_scores
 from projects import services as project_services
+from projects.change_requests import services as change_request_services
+from projects.costs import services as cost_services
+from projects.milestones import services as milestone_services
 from projects.models import (
     ChangeRequest,
     Milestone,
@@ -21,6 +24,8 @@ from projects.models import (
     ProjectStatus,
     QualityEvent,
 )
+from projects.quality import services as quality_services
+from projects.risks import services as risk_services
 from tests.clients.factories import PASSWORD
 from tests.conftest import api_as
 from tests.projects.factories import MilestoneFactory, ProjectFactory
@@ -64,8 +69,8 @@ def test_a_run_skips_while_another_holds_the_lock(lock_held_elsewhere):
 
 def test_an_edit_enqueues_exactly_one_recompute_on_commit(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
-        project_services.milestone_update(actor=world.pm, milestone=world.milestone_a, percent_complete=Decimal(10))
-        project_services.milestone_update(
+        milestone_services.milestone_update(actor=world.pm, milestone=world.milestone_a, percent_complete=Decimal(10))
+        milestone_services.milestone_update(
             actor=world.pm, milestone=world.internal_milestone_a, percent_complete=Decimal(20)
         )
     recomputes = [c for c in callbacks if getattr(c, "recompute_project_id", None) == world.project_a.pk]
@@ -74,7 +79,7 @@ def test_an_edit_enqueues_exactly_one_recompute_on_commit(world, django_capture_
 
 def _edit_then_fail(world):
     with transaction.atomic():
-        project_services.milestone_update(actor=world.pm, milestone=world.milestone_a, percent_complete=10)
+        milestone_services.milestone_update(actor=world.pm, milestone=world.milestone_a, percent_complete=10)
         raise RuntimeError("abort")
 
 
@@ -82,7 +87,7 @@ def test_a_rolled_back_edit_enqueues_nothing(world, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks() as callbacks:
         with pytest.raises(RuntimeError):
             _edit_then_fail(world)
-        project_services.milestone_update(actor=world.pm, milestone=world.milestone_b, percent_complete=10)
+        milestone_services.milestone_update(actor=world.pm, milestone=world.milestone_b, percent_complete=10)
     ids = [getattr(c, "recompute_project_id", None) for c in callbacks]
     assert world.project_a.pk not in ids
     assert ids.count(world.project_b.pk) == 1
@@ -128,7 +133,7 @@ def test_broker_down_leaves_the_project_stale_and_the_scheduled_run_catches_up(
 ):
     Project.objects.update(scores_stale=False)
     with django_capture_on_commit_callbacks(execute=True):
-        updated = project_services.milestone_update(
+        updated = milestone_services.milestone_update(
             actor=world.pm, milestone=world.milestone_a, percent_complete=Decimal(10)
         )
     assert "Broker unavailable" in caplog.text  # the publish really failed
@@ -155,7 +160,7 @@ def test_what_if_writes_nothing_and_matches_the_approved_change(world):
     assert [m.objects.count() for m in tables] == before_counts
     predicted = response.json()["after"]
 
-    cr = project_services.change_request_create(
+    cr = change_request_services.change_request_create(
         actor=world.pm,
         project=world.project_a,
         title="Extra batch",
@@ -164,8 +169,8 @@ def test_what_if_writes_nothing_and_matches_the_approved_change(world):
         scope_impact_percent=Decimal(5),
         quality_impact="minor",
     )
-    project_services.change_request_submit(actor=world.pm, change=cr)
-    project_services.change_request_decide(actor=world.approver_a, change=cr, password=PASSWORD, approve=True)
+    change_request_services.change_request_submit(actor=world.pm, change=cr)
+    change_request_services.change_request_decide(actor=world.approver_a, change=cr, password=PASSWORD, approve=True)
     services.scores_recompute(project_ids=[world.project_a.pk])
     actual = ScoreSnapshot.objects.get(project=world.project_a, lens="cmo")
     assert Decimal(predicted["risk_score"]) == actual.risk_score
@@ -184,7 +189,7 @@ def test_what_if_bad_input_is_a_field_map(world):
 
 
 def worsen(world, severity="critical"):
-    project_services.quality_event_create(
+    quality_services.quality_event_create(
         actor=world.pm,
         project=world.project_a,
         reference=f"DEV-{severity}",
@@ -199,7 +204,7 @@ def test_worse_rag_alerts_pm_and_leadership_once(world):
     services.scores_recompute(project_ids=[world.project_a.pk], now=NOW)
     assert not Notification.objects.filter(kind="rag_worsened").exists()
     for risk in range(3):
-        project_services.risk_create(
+        risk_services.risk_create(
             actor=world.pm, project=world.project_a, title=f"Risk {risk}", probability=5, impact=5
         )
     worsen(world)
@@ -243,7 +248,7 @@ def test_policy_rejects_bad_values_and_non_leaders(world):
 
 
 def test_client_sees_scores_without_internal_cost_figures(world):
-    project_services.cost_entry_create(
+    cost_services.cost_entry_create(
         actor=world.pm,
         project=world.project_a,
         date=dt.date(2026, 5, 1),

@@ -10,8 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics import satisfaction
-from metrics.models import InvitationStatus, ScoreSnapshot, SurveyInvitation
 from metrics.quarters import (
     next_quarter,
     parse_quarter,
@@ -20,7 +18,11 @@ from metrics.quarters import (
     quarter_of,
     split_by_quarter,
 )
-from metrics.services import scores_recompute
+from metrics.scores.models import ScoreSnapshot
+from metrics.scores.services import scores_recompute
+from metrics.surveys import satisfaction
+from metrics.surveys import selectors as survey_selectors
+from metrics.surveys.models import InvitationStatus, SurveyInvitation
 from tests.clients.factories import ClientUserFactory
 from tests.conftest import api_as
 from tests.metrics.factories import make_invitation, make_response
@@ -164,7 +166,7 @@ def test_scoring_inputs_use_the_latest_quarter_and_the_one_before(world):
     empty = ProjectFactory(client=world.client_a)
 
     with CaptureQueriesContext(connection) as ctx:
-        inputs = satisfaction.scoring_satisfaction_inputs(
+        inputs = survey_selectors.scoring_satisfaction_inputs(
             [world.project_a.pk, world.project_b.pk, empty.pk], timezone.localdate()
         )
     assert len(ctx.captured_queries) == 1
@@ -187,7 +189,7 @@ def test_scoring_inputs_take_a_fixed_number_of_queries_for_any_number_of_project
         make_response(project, world.viewer_a, nps=9, overall=4)
     for ids in ([world.project_a.pk], [p.pk for p in many]):
         with CaptureQueriesContext(connection) as ctx:
-            satisfaction.scoring_satisfaction_inputs(ids, timezone.localdate())
+            survey_selectors.scoring_satisfaction_inputs(ids, timezone.localdate())
         assert len(ctx.captured_queries) == 1
 
 
@@ -210,7 +212,8 @@ def test_report_by_client_with_response_rate_and_trend(world):
     answer_set(world.project_b, world.viewer_b, [(0, 1)], THIS_QUARTER)
 
     rows = {
-        r.label: r for r in satisfaction.satisfaction_report(user=world.leadership, by="client", quarter=THIS_QUARTER)
+        r.label: r
+        for r in survey_selectors.satisfaction_report(user=world.leadership, by="client", quarter=THIS_QUARTER)
     }
     aurora = rows[world.client_a.name]
     assert (aurora.nps.promoters, aurora.nps.passives, aurora.nps.detractors) == (2, 0, 1)
@@ -228,15 +231,17 @@ def test_report_by_client_with_response_rate_and_trend(world):
 def test_report_by_quarter_project_pm_and_service_type(world):
     answer_set(world.project_a, world.viewer_a, [(10, 5), (7, 4)], THIS_QUARTER)
     answer_set(world.project_a, world.viewer_a, [(3, 2)], LAST_QUARTER)
-    by_quarter = satisfaction.satisfaction_report(user=world.leadership, by="quarter", quarter=THIS_QUARTER)
+    by_quarter = survey_selectors.satisfaction_report(user=world.leadership, by="quarter", quarter=THIS_QUARTER)
     assert [r.key for r in by_quarter] == [THIS_QUARTER, LAST_QUARTER]
     assert by_quarter[0].nps.nps == Decimal("50.0")
     assert by_quarter[0].previous_nps == Decimal("-100.0")
-    (project_row,) = satisfaction.satisfaction_report(user=world.leadership, by="project", quarter=THIS_QUARTER)
+    (project_row,) = survey_selectors.satisfaction_report(user=world.leadership, by="project", quarter=THIS_QUARTER)
     assert (project_row.label, project_row.project_id) == (world.project_a.code, world.project_a.pk)
-    (pm_row,) = satisfaction.satisfaction_report(user=world.leadership, by="manager", quarter=THIS_QUARTER)
+    (pm_row,) = survey_selectors.satisfaction_report(user=world.leadership, by="manager", quarter=THIS_QUARTER)
     assert pm_row.key == world.pm.pk
-    (service_row,) = satisfaction.satisfaction_report(user=world.leadership, by="service_type", quarter=THIS_QUARTER)
+    (service_row,) = survey_selectors.satisfaction_report(
+        user=world.leadership, by="service_type", quarter=THIS_QUARTER
+    )
     assert service_row.label == "Technology transfer"
 
 
@@ -244,7 +249,7 @@ def test_a_pm_reports_on_their_own_projects_only(world):
     mine = ProjectFactory(client=world.client_a, manager=world.other_pm, code="PM2-OWN-01")
     make_response(mine, world.viewer_a, nps=9, overall=5)
     make_response(world.project_a, world.viewer_a, nps=2, overall=2)
-    rows = satisfaction.satisfaction_report(user=world.other_pm, by="project", quarter=THIS_QUARTER)
+    rows = survey_selectors.satisfaction_report(user=world.other_pm, by="project", quarter=THIS_QUARTER)
     assert [r.label for r in rows] == ["PM2-OWN-01"]
 
 
@@ -361,5 +366,5 @@ def test_invitation_status_counts_in_response_rate_only_when_answered(world):
     make_response(world.project_a, world.viewer_a, nps=9, overall=5)
     expired = make_invitation(world.project_a, world.approver_a)
     SurveyInvitation.objects.filter(pk=expired.pk).update(status=InvitationStatus.EXPIRED)
-    (row,) = satisfaction.satisfaction_report(user=world.leadership, by="project", quarter=THIS_QUARTER)
+    (row,) = survey_selectors.satisfaction_report(user=world.leadership, by="project", quarter=THIS_QUARTER)
     assert (row.invited, row.answered, row.response_rate) == (2, 1, Decimal("50.0"))

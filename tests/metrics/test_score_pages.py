@@ -5,17 +5,19 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from metrics import services
-from metrics.models import ScoringPolicy, TradeoffProposal
-from projects import services as project_services
+from metrics.scores import services
+from metrics.scores.models import ScoringPolicy, TradeoffProposal
+from projects.change_requests import services as change_request_services
+from projects.milestones import services as milestone_services
 from projects.models import Project, Signature
+from projects.signatures import services as signature_services
 from tests.clients.factories import PASSWORD
 
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 
 
 def submitted_change(world):
-    change = project_services.change_request_create(
+    change = change_request_services.change_request_create(
         actor=world.pm,
         project=world.project_a,
         title="Extra run",
@@ -23,7 +25,7 @@ def submitted_change(world):
         cost_impact=Decimal("40000.00"),
         scope_impact_percent=Decimal(3),
     )
-    return project_services.change_request_submit(actor=world.pm, change=change)
+    return change_request_services.change_request_submit(actor=world.pm, change=change)
 
 
 def test_change_request_page_shows_the_what_if_before_signing(world, client):
@@ -36,7 +38,7 @@ def test_change_request_page_shows_the_what_if_before_signing(world, client):
 
 
 def test_project_page_shows_scores_with_reasons(world, client):
-    project_services.milestone_update(
+    milestone_services.milestone_update(
         actor=world.pm, milestone=world.milestone_a, forecast_date=dt.date(2026, 6, 25), reason="Late resin"
     )
     services.scores_recompute(project_ids=[world.project_a.pk], now=NOW)
@@ -140,12 +142,14 @@ def test_leadership_versions_the_policy_through_the_page(world, client):
 
 def test_repeated_wrong_signing_passwords_lock_signing(world):
     change = submitted_change(world)
-    for _ in range(project_services.SIGNATURE_MAX_FAILURES):
+    for _ in range(signature_services.SIGNATURE_MAX_FAILURES):
         with pytest.raises(ValidationError):
-            project_services.change_request_decide(
+            change_request_services.change_request_decide(
                 actor=world.approver_a, change=change, password="guess", approve=True
             )
     with pytest.raises(ValidationError) as error:
-        project_services.change_request_decide(actor=world.approver_a, change=change, password=PASSWORD, approve=True)
+        change_request_services.change_request_decide(
+            actor=world.approver_a, change=change, password=PASSWORD, approve=True
+        )
     assert "locked" in error.value.message_dict["password"][0]
     assert not Signature.objects.exists()

@@ -12,12 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from metrics import services
-from metrics.charts import score_trend_svg, trend_x_limits
-from metrics.models import POLICY_PARAMETER_TEXTS, POLICY_PARAMETERS, ScoreSnapshot
-from metrics.portfolio import PortfolioRow, portfolio_pdf, portfolio_pdf_document
-from projects import services as project_services
+from metrics.portfolio.exports import portfolio_pdf, portfolio_pdf_document
+from metrics.portfolio.selectors import PortfolioRow
+from metrics.scores import services
+from metrics.scores.charts import score_trend_svg, trend_x_limits
+from metrics.scores.models import POLICY_PARAMETER_TEXTS, POLICY_PARAMETERS, ScoreSnapshot
 from projects.models import Notification
+from projects.quality import services as quality_services
+from projects.risks import services as risk_services
 from tests.clients.factories import ClientFactory
 from tests.metrics.factories import make_invitation, make_response
 from tests.projects.factories import ProjectFactory
@@ -161,11 +163,9 @@ def test_the_portfolio_pdf_never_splits_a_row_across_pages_and_repeats_the_heads
 
 def _worsen(world) -> None:
     for n in range(3):
-        project_services.risk_create(
-            actor=world.pm, project=world.project_a, title=f"Risk {n}", probability=5, impact=5
-        )
+        risk_services.risk_create(actor=world.pm, project=world.project_a, title=f"Risk {n}", probability=5, impact=5)
     for severity in ("critical", "major"):
-        project_services.quality_event_create(
+        quality_services.quality_event_create(
             actor=world.pm,
             project=world.project_a,
             reference=f"DEV-{severity}",

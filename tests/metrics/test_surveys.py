@@ -8,9 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics import surveys
 from metrics.locks import SURVEY_SCHEDULE_LOCK
-from metrics.models import InvitationStatus, SurveyInvitation, SurveyResponse, SurveyRound, SurveyTrigger
+from metrics.surveys import services as survey_services
+from metrics.surveys.models import InvitationStatus, SurveyInvitation, SurveyResponse, SurveyRound, SurveyTrigger
 from metrics.tasks import run_survey_schedule
 from projects.models import Issue, Notification, ProjectStatus
 from tests.clients.factories import ClientUserFactory
@@ -56,7 +56,7 @@ def test_a_completed_client_facing_milestone_invites_every_active_client_user_on
     complete(world.milestone_a, TODAY - dt.timedelta(days=1))
     complete(world.internal_milestone_a, TODAY - dt.timedelta(days=1))  # internal: no survey of its own
 
-    result = surveys.surveys_run_schedule(now=NOW)
+    result = survey_services.surveys_run_schedule(now=NOW)
 
     survey_round = SurveyRound.objects.get(project=world.project_a)
     assert (survey_round.trigger, survey_round.milestone) == (SurveyTrigger.MILESTONE, world.milestone_a)
@@ -67,13 +67,13 @@ def test_a_completed_client_facing_milestone_invites_every_active_client_user_on
     invitation = SurveyInvitation.objects.get(recipient=world.viewer_a)
     assert invitation.expires_at == NOW + dt.timedelta(days=30)
     note = Notification.objects.get(recipient=world.viewer_a, kind="survey_invitation")
-    assert note.url == surveys.invitation_url(invitation)
+    assert note.url == survey_services.invitation_url(invitation)
     assert world.project_a.code in note.text
     assert not SurveyRound.objects.filter(project=world.project_b).exists()  # nothing completed there
 
     # The next hour: nothing new (the milestone has its round; the project is in its cool-down).
     complete(MilestoneFactory(project=world.project_a, sequence=9), TODAY)
-    assert surveys.surveys_run_schedule(now=NOW + dt.timedelta(hours=1))["rounds"] == 0
+    assert survey_services.surveys_run_schedule(now=NOW + dt.timedelta(hours=1))["rounds"] == 0
     assert SurveyInvitation.objects.count() == 2
 
 
@@ -82,7 +82,7 @@ def test_old_completions_and_inactive_projects_are_not_surveyed(world, recent_pr
     world.project_b.status = ProjectStatus.CANCELLED
     world.project_b.save()
     complete(world.milestone_b, TODAY)
-    assert surveys.surveys_run_schedule(now=NOW)["rounds"] == 0
+    assert survey_services.surveys_run_schedule(now=NOW)["rounds"] == 0
 
 
 def test_long_projects_are_surveyed_quarterly(world, recent_projects):
@@ -95,14 +95,14 @@ def test_long_projects_are_surveyed_quarterly(world, recent_projects):
     ProjectFactory(
         client=world.client_a, start_date=TODAY - dt.timedelta(days=30), target_date=TODAY + dt.timedelta(days=300)
     )  # too new
-    surveys.surveys_run_schedule(now=NOW)
+    survey_services.surveys_run_schedule(now=NOW)
     rounds = SurveyRound.objects.filter(trigger=SurveyTrigger.QUARTERLY)
     assert list(rounds.values_list("project_id", flat=True)) == [long_running.pk]
     assert rounds.get().quarter == dt.date(2026, 10, 1)
     # A month later: still within the quarter's 90 days, no second round.
-    surveys.surveys_run_schedule(now=NOW + dt.timedelta(days=30))
+    survey_services.surveys_run_schedule(now=NOW + dt.timedelta(days=30))
     assert rounds.count() == 1
-    surveys.surveys_run_schedule(now=NOW + dt.timedelta(days=91))
+    survey_services.surveys_run_schedule(now=NOW + dt.timedelta(days=91))
     assert rounds.filter(project=long_running).count() == 2
 
 
@@ -110,14 +110,14 @@ def test_reminder_after_seven_days_once_and_expiry_after_thirty(world, recent_pr
     invitation = make_invitation(world.project_a, world.viewer_a, sent_at=NOW - dt.timedelta(days=8))
     fresh = make_invitation(world.project_a, world.approver_a, sent_at=NOW - dt.timedelta(days=2))
 
-    assert surveys.surveys_run_schedule(now=NOW)["reminded"] == 1
-    assert surveys.surveys_run_schedule(now=NOW + dt.timedelta(hours=1))["reminded"] == 0
+    assert survey_services.surveys_run_schedule(now=NOW)["reminded"] == 1
+    assert survey_services.surveys_run_schedule(now=NOW + dt.timedelta(hours=1))["reminded"] == 0
     reminders = Notification.objects.filter(kind="survey_reminder")
     assert list(reminders.values_list("recipient_id", flat=True)) == [world.viewer_a.pk]
     assert "closes on" in reminders.get().text
 
     later = NOW + dt.timedelta(days=23)  # invitation: 31 days old
-    assert surveys.surveys_run_schedule(now=later)["expired"] == 1
+    assert survey_services.surveys_run_schedule(now=later)["expired"] == 1
     invitation.refresh_from_db()
     fresh.refresh_from_db()
     assert invitation.status == InvitationStatus.EXPIRED
@@ -127,9 +127,9 @@ def test_reminder_after_seven_days_once_and_expiry_after_thirty(world, recent_pr
 def test_a_second_scheduled_run_skips_while_the_first_holds_the_lock(world, recent_projects, lock_held_elsewhere):
     complete(world.milestone_a, TODAY)
     with lock_held_elsewhere(SURVEY_SCHEDULE_LOCK):
-        assert surveys.surveys_run_schedule(now=NOW) is None
+        assert survey_services.surveys_run_schedule(now=NOW) is None
         assert not SurveyRound.objects.exists()
-    assert surveys.surveys_run_schedule(now=NOW)["rounds"] == 1
+    assert survey_services.surveys_run_schedule(now=NOW)["rounds"] == 1
 
 
 @pytest.mark.worker
@@ -147,7 +147,7 @@ def test_the_hourly_task_run_by_a_real_worker_invites(celery_worker):
 
 
 def answer_url(invitation):
-    return reverse("survey-answer", kwargs={"token": surveys.invitation_token(invitation)})
+    return reverse("survey-answer", kwargs={"token": survey_services.invitation_token(invitation)})
 
 
 def form(answers=GOOD, comment=""):
@@ -209,7 +209,7 @@ def test_an_expired_invitation_is_refused_and_nothing_is_written(world, client):
 def test_a_forged_link_is_refused_with_a_clear_message(world, client, tamper):
     invitation = make_invitation(world.project_a, world.viewer_a)
     client.force_login(world.viewer_a)
-    url = reverse("survey-answer", kwargs={"token": tamper(surveys.invitation_token(invitation))})
+    url = reverse("survey-answer", kwargs={"token": tamper(survey_services.invitation_token(invitation))})
     for response in (client.get(url), client.post(url, form())):
         assert response.status_code == 400
         assert "This survey link is not valid" in response.content.decode()
@@ -237,7 +237,7 @@ def test_a_client_user_cannot_answer_another_clients_invitation(world, client):
         api.post(reverse("api:survey-answer", kwargs={"pk": invitation_b.pk}), GOOD, format="json").status_code == 404
     )
     with pytest.raises(PermissionDenied):
-        surveys.survey_answer(actor=world.approver_a, invitation=invitation_b, answers=GOOD)
+        survey_services.survey_answer(actor=world.approver_a, invitation=invitation_b, answers=GOOD)
     assert not SurveyResponse.objects.exists()
 
 
@@ -259,7 +259,7 @@ def test_missing_answers_are_asked_for_and_nothing_is_written(world, client):
     assert response.status_code == 200
     assert "Please answer every question" in response.content.decode()
     with pytest.raises(ValidationError):
-        surveys.survey_answer(actor=world.viewer_a, invitation=invitation, answers=GOOD | {"csat_quality": 7})
+        survey_services.survey_answer(actor=world.viewer_a, invitation=invitation, answers=GOOD | {"csat_quality": 7})
     assert not SurveyResponse.objects.exists()
 
 
@@ -290,7 +290,9 @@ def test_a_low_score_opens_exactly_one_shared_issue_for_the_pm(world, client, an
 
 def test_a_passive_answer_opens_no_issue(world):
     invitation = make_invitation(world.project_a, world.viewer_a)
-    surveys.survey_answer(actor=world.viewer_a, invitation=invitation, answers=GOOD | {"nps": 7, "csat_overall": 3})
+    survey_services.survey_answer(
+        actor=world.viewer_a, invitation=invitation, answers=GOOD | {"nps": 7, "csat_overall": 3}
+    )
     assert not Issue.objects.exists()
 
 
@@ -319,14 +321,14 @@ def test_the_dashboard_lists_surveys_to_answer(world, client):
     assert "1 survey to answer" in body
     assert answer_url(invitation) in body
     assert world.project_a.code in body  # the project table is still there
-    surveys.survey_answer(actor=world.viewer_a, invitation=invitation, answers=GOOD)
+    survey_services.survey_answer(actor=world.viewer_a, invitation=invitation, answers=GOOD)
     assert "survey to answer" not in client.get(reverse("dashboard")).content.decode()
 
 
 def test_staff_see_response_rates_and_comments(world, client):
     invitation = make_invitation(world.project_a, world.viewer_a)
     make_invitation(world.project_a, world.approver_a)
-    surveys.survey_answer(actor=world.viewer_a, invitation=invitation, answers=GOOD, comment="Keep it up")
+    survey_services.survey_answer(actor=world.viewer_a, invitation=invitation, answers=GOOD, comment="Keep it up")
     client.force_login(world.leadership)
     body = client.get(reverse("survey-list") + "?by=project").content.decode()
     assert "50.0 %" in body  # 1 of 2 invited answered

@@ -12,8 +12,8 @@ from django.urls import reverse
 from pghistory.models import Events
 
 from core.audit import audit_context
-from projects import services
 from projects.audit import project_audit_trail
+from projects.milestones import services as milestone_services
 from projects.models import Milestone
 from tests.conftest import api_as
 
@@ -24,7 +24,7 @@ def updates_of(milestone):
 
 def test_service_change_yields_one_event_with_actor_reason_and_old_new(world):
     with audit_context(channel="page"):
-        services.milestone_update(
+        milestone_services.milestone_update(
             actor=world.pm, milestone=world.milestone_a, forecast_date=dt.date(2026, 6, 15), reason="Column resin late"
         )
     (event,) = updates_of(world.milestone_a)
@@ -135,7 +135,7 @@ def test_event_tables_are_append_only(world, statement):
 
 
 def test_audit_page_api_and_csv_show_who_when_what_why(world, client):
-    services.milestone_update(
+    milestone_services.milestone_update(
         actor=world.pm, milestone=world.milestone_a, forecast_date=dt.date(2026, 6, 20), reason="Buffer stability"
     )
     client.force_login(world.leadership)
@@ -168,13 +168,13 @@ def test_client_users_never_see_the_audit_trail_even_of_their_own_project(world,
 def test_audit_page_query_count_is_fixed(world, client, django_assert_max_num_queries):
     from django.test.utils import CaptureQueriesContext
 
-    services.milestone_update(actor=world.pm, milestone=world.milestone_a, percent_complete=10)
+    milestone_services.milestone_update(actor=world.pm, milestone=world.milestone_a, percent_complete=10)
     client.force_login(world.leadership)
     url = reverse("project-audit", kwargs={"pk": world.project_a.pk})
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     for day in range(1, 30):
-        services.milestone_update(
+        milestone_services.milestone_update(
             actor=world.pm,
             milestone=Milestone.objects.get(pk=world.milestone_a.pk),
             forecast_date=dt.date(2026, 7, day),

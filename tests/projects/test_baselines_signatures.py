@@ -6,8 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from projects import services
+from projects import services as project_services
+from projects.baselines import services as baseline_services
+from projects.milestones import services as milestone_services
 from projects.models import Baseline, BaselineStatus, Milestone, Signature
+from projects.signatures import services as signature_services
 from tests.clients.factories import PASSWORD
 from tests.conftest import api_as
 
@@ -19,7 +22,7 @@ REPLANNED = PLANNED + dt.timedelta(days=30)
 @pytest.fixture
 def started(world):
     Milestone.objects.filter(project=world.project_a).update(baseline_date=PLANNED, forecast_date=PLANNED)
-    services.project_start(actor=world.pm, project=world.project_a)
+    project_services.project_start(actor=world.pm, project=world.project_a)
     return world
 
 
@@ -34,18 +37,20 @@ def test_starting_records_the_first_baseline(started):
 
 def test_rebaseline_needs_a_reason(started):
     with pytest.raises(ValidationError):
-        services.baseline_propose(actor=started.pm, project=started.project_a, reason="  ")
+        baseline_services.baseline_propose(actor=started.pm, project=started.project_a, reason="  ")
 
 
 def propose(world) -> Baseline:
-    services.milestone_update(actor=world.pm, milestone=world.milestone_a, forecast_date=REPLANNED, reason="Scope grew")
-    return services.baseline_propose(actor=world.pm, project=world.project_a, reason="Approved scope change")
+    milestone_services.milestone_update(
+        actor=world.pm, milestone=world.milestone_a, forecast_date=REPLANNED, reason="Scope grew"
+    )
+    return baseline_services.baseline_propose(actor=world.pm, project=world.project_a, reason="Approved scope change")
 
 
 def test_wrong_password_signs_nothing_and_changes_nothing(started):
     baseline = propose(started)
     with pytest.raises(ValidationError) as error:
-        services.baseline_decide(actor=started.approver_a, baseline=baseline, password="wrong", approve=True)
+        baseline_services.baseline_decide(actor=started.approver_a, baseline=baseline, password="wrong", approve=True)
     assert "password" in error.value.message_dict
     baseline.refresh_from_db()
     assert baseline.status == BaselineStatus.PROPOSED
@@ -55,32 +60,34 @@ def test_wrong_password_signs_nothing_and_changes_nothing(started):
 
 def test_approval_signs_applies_dates_and_detects_later_change(started):
     baseline = propose(started)
-    signature = services.baseline_decide(actor=started.approver_a, baseline=baseline, password=PASSWORD, approve=True)
+    signature = baseline_services.baseline_decide(
+        actor=started.approver_a, baseline=baseline, password=PASSWORD, approve=True
+    )
     assert signature.meaning == "approval"
     assert signature.printed_name == started.approver_a.display_name
     assert len(signature.content_hash) == 64
     assert signature.signed_at.utcoffset() == dt.timedelta(0)
     assert Milestone.objects.get(pk=started.milestone_a.pk).baseline_date == REPLANNED
     baseline.refresh_from_db()
-    assert services.signature_is_current(signature, baseline)
+    assert signature_services.signature_is_current(signature, baseline)
 
     Baseline.objects.filter(pk=baseline.pk).update(reason="Edited after signing")
     baseline.refresh_from_db()
-    assert not services.signature_is_current(signature, baseline)
+    assert not signature_services.signature_is_current(signature, baseline)
 
 
 def test_only_the_clients_approver_signs(started):
     baseline = propose(started)
     for user in (started.viewer_a, started.approver_b, started.pm, started.admin):
         with pytest.raises(PermissionDenied):
-            services.baseline_decide(actor=user, baseline=baseline, password=PASSWORD, approve=True)
+            baseline_services.baseline_decide(actor=user, baseline=baseline, password=PASSWORD, approve=True)
 
 
 def test_deciding_twice_is_refused(started):
     baseline = propose(started)
-    services.baseline_decide(actor=started.approver_a, baseline=baseline, password=PASSWORD, approve=False)
+    baseline_services.baseline_decide(actor=started.approver_a, baseline=baseline, password=PASSWORD, approve=False)
     with pytest.raises(ValidationError):
-        services.baseline_decide(actor=started.approver_a, baseline=baseline, password=PASSWORD, approve=True)
+        baseline_services.baseline_decide(actor=started.approver_a, baseline=baseline, password=PASSWORD, approve=True)
     assert Signature.objects.count() == 1
 
 
@@ -99,7 +106,7 @@ def test_api_rebaseline_and_approve(started):
 
 
 def test_baseline_comparison_shows_slip(started, client):
-    services.milestone_update(
+    milestone_services.milestone_update(
         actor=started.pm, milestone=started.milestone_a, forecast_date=PLANNED + dt.timedelta(days=10), reason="Late"
     )
     client.force_login(started.viewer_a)
@@ -111,8 +118,8 @@ def test_baseline_comparison_shows_slip(started, client):
 def test_budget_follows_an_approved_rebaseline(started):
     started.project_a.budget = Decimal("1100000.00")
     started.project_a.save()
-    baseline = services.baseline_propose(actor=started.pm, project=started.project_a, reason="Budget increase")
-    services.baseline_decide(actor=started.approver_a, baseline=baseline, password=PASSWORD, approve=True)
+    baseline = baseline_services.baseline_propose(actor=started.pm, project=started.project_a, reason="Budget increase")
+    baseline_services.baseline_decide(actor=started.approver_a, baseline=baseline, password=PASSWORD, approve=True)
     assert Baseline.objects.get(pk=baseline.pk).budget == Decimal("1100000.00")
 
 
@@ -121,9 +128,9 @@ def test_a_late_milestone_stays_late_after_any_rebaseline(world):
     from django.apps import apps
     from django.utils import timezone
 
-    from metrics import lean
-    from metrics.lean_rollup import fetch_lean_data
-    from metrics.selectors import scoring_inputs
+    from metrics.lean import counters
+    from metrics.lean.selectors import fetch_lean_data
+    from metrics.scores.selectors import scoring_inputs
     from tests.projects.factories import MilestoneFactory
 
     today = timezone.localdate()
@@ -138,11 +145,11 @@ def test_a_late_milestone_stays_late_after_any_rebaseline(world):
     ahead = MilestoneFactory(
         project=project, sequence=3, baseline_date=today + dt.timedelta(30), forecast_date=today + dt.timedelta(50)
     )
-    services.project_start(actor=world.pm, project=project)
-    services.milestone_update(actor=world.pm, milestone=done_late, actual_date=today - dt.timedelta(30))
+    project_services.project_start(actor=world.pm, project=project)
+    milestone_services.milestone_update(actor=world.pm, milestone=done_late, actual_date=today - dt.timedelta(30))
 
     def otd():
-        totals = lean.project_quarter_totals(fetch_lean_data([project.pk])[project.pk], now=timezone.now())
+        totals = counters.project_quarter_totals(fetch_lean_data([project.pk])[project.pk], now=timezone.now())
         return sum(t.milestones_on_time for t in totals.values()), sum(t.milestones_completed for t in totals.values())
 
     otd_before = otd()
@@ -150,11 +157,11 @@ def test_a_late_milestone_stays_late_after_any_rebaseline(world):
     events_before = {m.pk: events.filter(pgh_obj_id=m.pk).count() for m in (done_late, open_late)}
 
     for _ in range(2):  # any number of re-baselines
-        baseline = services.baseline_propose(actor=world.pm, project=project, reason="Supplier delay")
+        baseline = baseline_services.baseline_propose(actor=world.pm, project=project, reason="Supplier delay")
         proposal = {i.milestone_id: i.date for i in baseline.items.all()}
         assert proposal[done_late.pk] == done_late.baseline_date  # the signer sees they stay
         assert proposal[open_late.pk] == open_late.baseline_date
-        services.baseline_decide(actor=world.approver_a, baseline=baseline, password=PASSWORD, approve=True)
+        baseline_services.baseline_decide(actor=world.approver_a, baseline=baseline, password=PASSWORD, approve=True)
 
     for m in (done_late, open_late):
         stored = Milestone.objects.get(pk=m.pk)

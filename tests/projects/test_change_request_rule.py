@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from metrics import scoring
-from metrics.selectors import change_from_request, current_policy, scoring_inputs, what_if
-from projects import services
+from metrics.scores.selectors import change_from_request, current_policy, scoring_inputs, what_if
+from projects.change_requests import services as change_request_services
 from projects.models import Milestone, Project
 from tests.clients.factories import PASSWORD
 from tests.projects.factories import MilestoneFactory, ProjectFactory
@@ -80,7 +80,7 @@ def test_what_if_after_equals_the_scores_once_approved(world, rows, days, choose
             chosen = [
                 m for m, row in zip(milestones, rows, strict=True) if choose and row["chosen"] and not m.actual_date
             ]
-            change = services.change_request_create(
+            change = change_request_services.change_request_create(
                 actor=world.pm,
                 project=project,
                 title="Extra validation batch",
@@ -90,12 +90,16 @@ def test_what_if_after_equals_the_scores_once_approved(world, rows, days, choose
                 quality_impact="minor",
                 moved_milestones=chosen,
             )
-            services.change_request_submit(actor=world.pm, change=change)
+            change_request_services.change_request_submit(actor=world.pm, change=change)
             _, predicted = what_if(project=project, change=change_from_request(change), was_pending=True)
             before = {m.pk: (m.forecast_date, m.actual_date) for m in Milestone.objects.filter(project=project)}
-            listed = dict(services.change_request_moves(change, Milestone.objects.filter(project=project)))
+            listed = dict(
+                change_request_services.change_request_moves(change, Milestone.objects.filter(project=project))
+            )
 
-            services.change_request_decide(actor=world.approver_a, change=change, password=PASSWORD, approve=True)
+            change_request_services.change_request_decide(
+                actor=world.approver_a, change=change, password=PASSWORD, approve=True
+            )
 
             actual = scoring.compute_scores(scoring_inputs([project.pk])[project.pk], current_policy().as_policy())
             assert actual.risk_score == predicted.risk_score
@@ -128,9 +132,13 @@ def test_an_open_milestone_without_forecast_moves_from_its_baseline(world):
             }
         ],
     )
-    change = services.change_request_create(actor=world.pm, project=project, title="Slip", schedule_impact_days=10)
-    services.change_request_submit(actor=world.pm, change=change)
-    services.change_request_decide(actor=world.approver_a, change=change, password=PASSWORD, approve=True)
+    change = change_request_services.change_request_create(
+        actor=world.pm, project=project, title="Slip", schedule_impact_days=10
+    )
+    change_request_services.change_request_submit(actor=world.pm, change=change)
+    change_request_services.change_request_decide(
+        actor=world.approver_a, change=change, password=PASSWORD, approve=True
+    )
     m.refresh_from_db()
     assert m.forecast_date == m.baseline_date + dt.timedelta(days=10)
 
@@ -172,7 +180,7 @@ def test_the_pm_chooses_what_moves_and_the_approver_sees_it_before_signing(world
     assert response.status_code == 302, response.content.decode()[:2000]
     change = project.change_requests.get()
     assert change.moved_milestone_ids() == {second.pk}
-    services.change_request_submit(actor=world.pm, change=change)
+    change_request_services.change_request_submit(actor=world.pm, change=change)
 
     client.force_login(world.approver_a)
     page = client.get(reverse("change-request-detail", kwargs={"pk": change.pk})).content.decode()
@@ -180,7 +188,9 @@ def test_the_pm_chooses_what_moves_and_the_approver_sees_it_before_signing(world
     assert second.name in page
     assert first.name not in page.split("Milestones if approved")[1].split("</table>")[0]
 
-    services.change_request_decide(actor=world.approver_a, change=change, password=PASSWORD, approve=True)
+    change_request_services.change_request_decide(
+        actor=world.approver_a, change=change, password=PASSWORD, approve=True
+    )
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.forecast_date == first.baseline_date
@@ -202,10 +212,14 @@ def test_a_change_that_would_move_dates_out_of_range_is_refused_and_writes_nothi
         ],
     )
     Milestone.objects.filter(pk=m.pk).update(forecast_date=dt.date(2099, 6, 1))
-    change = services.change_request_create(actor=world.pm, project=project, title="Slip", schedule_impact_days=3000)
-    services.change_request_submit(actor=world.pm, change=change)
+    change = change_request_services.change_request_create(
+        actor=world.pm, project=project, title="Slip", schedule_impact_days=3000
+    )
+    change_request_services.change_request_submit(actor=world.pm, change=change)
     with pytest.raises(ValidationError):
-        services.change_request_decide(actor=world.approver_a, change=change, password=PASSWORD, approve=True)
+        change_request_services.change_request_decide(
+            actor=world.approver_a, change=change, password=PASSWORD, approve=True
+        )
     m.refresh_from_db()
     change.refresh_from_db()
     assert m.forecast_date == dt.date(2099, 6, 1)
@@ -214,7 +228,7 @@ def test_a_change_that_would_move_dates_out_of_range_is_refused_and_writes_nothi
 
 def test_schedule_impact_beyond_ten_years_is_refused(world):
     with pytest.raises(ValidationError) as error:
-        services.change_request_create(
+        change_request_services.change_request_create(
             actor=world.pm, project=world.project_a, title="Forever", schedule_impact_days=3_000_000
         )
     assert "schedule_impact_days" in error.value.message_dict

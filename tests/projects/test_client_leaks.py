@@ -12,7 +12,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from projects import services
+from projects import services as project_services
+from projects.baselines import services as baseline_services
+from projects.change_requests import services as change_request_services
+from projects.milestones import services as milestone_services
 from projects.models import ChangeRequest
 from tests.conftest import api_as
 
@@ -23,7 +26,7 @@ SENT_TITLE = "Sent then withdrawn fill volume"
 @pytest.fixture
 def changes(world):
     """On client A's project: a draft withdrawn before submission, and a request withdrawn after submission."""
-    withdrawn_draft = services.change_request_create(
+    withdrawn_draft = change_request_services.change_request_create(
         actor=world.pm,
         project=world.project_a,
         title=DRAFT_TITLE,
@@ -31,10 +34,10 @@ def changes(world):
         cost_impact=Decimal("987654.00"),
         schedule_impact_days=41,
     )
-    services.change_request_withdraw(actor=world.pm, change=withdrawn_draft)
-    sent = services.change_request_create(actor=world.pm, project=world.project_a, title=SENT_TITLE)
-    services.change_request_submit(actor=world.pm, change=sent)
-    services.change_request_withdraw(actor=world.pm, change=sent)
+    change_request_services.change_request_withdraw(actor=world.pm, change=withdrawn_draft)
+    sent = change_request_services.change_request_create(actor=world.pm, project=world.project_a, title=SENT_TITLE)
+    change_request_services.change_request_submit(actor=world.pm, change=sent)
+    change_request_services.change_request_withdraw(actor=world.pm, change=sent)
     return {"withdrawn_draft": ChangeRequest.objects.get(pk=withdrawn_draft.pk), "sent": sent}
 
 
@@ -83,15 +86,15 @@ INTERNAL_DATE = dt.date(2026, 9, 17)
 @pytest.fixture
 def proposed(world):
     """Client A's internal milestone planned on a telling date, the project started and a re-baseline proposed."""
-    services.milestone_update(
+    milestone_services.milestone_update(
         actor=world.pm,
         milestone=world.internal_milestone_a,
         baseline_date=INTERNAL_DATE,
         forecast_date=INTERNAL_DATE,
         reason="Internal costing review planned",
     )
-    services.project_start(actor=world.pm, project=world.project_a)
-    return services.baseline_propose(actor=world.pm, project=world.project_a, reason="Line change agreed")
+    project_services.project_start(actor=world.pm, project=world.project_a)
+    return baseline_services.baseline_propose(actor=world.pm, project=world.project_a, reason="Line change agreed")
 
 
 @pytest.mark.parametrize("role", ["viewer_a", "approver_a"])
@@ -139,6 +142,6 @@ def test_baseline_pages_show_clients_only_client_visible_milestones(world, propo
 def test_a_milestone_internal_when_baselined_stays_out_of_that_baseline_for_clients(world, proposed):
     """The baseline keeps what was internal then: making the milestone client-visible later does not reveal
     the internal date it had in the earlier plan."""
-    services.milestone_update(actor=world.pm, milestone=world.internal_milestone_a, client_visible=True)
+    milestone_services.milestone_update(actor=world.pm, milestone=world.internal_milestone_a, client_visible=True)
     items = api_as(world.viewer_a).get(reverse("api:baseline-detail", kwargs={"pk": proposed.pk})).json()["items"]
     assert [i["milestone_name"] for i in items] == ["Aurora shared milestone"]

@@ -13,8 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from projects import services
-from projects.heatmap import exposure_band, render_heatmap, risk_counts
+from projects.change_requests import services as change_request_services
+from projects.costs import services as cost_services
+from projects.issues import services as issue_services
+from projects.issues.views import duration_text
 from projects.models import (
     Batch,
     ChangeRequest,
@@ -31,7 +33,9 @@ from projects.models import (
     Risk,
     Signature,
 )
-from projects.views_constraints import duration_text
+from projects.quality import services as quality_services
+from projects.risks import services as risk_services
+from projects.risks.heatmap import exposure_band, render_heatmap, risk_counts
 from tests.clients.factories import PASSWORD
 
 INTERNAL_SECRETS = {
@@ -48,7 +52,7 @@ INTERNAL_SECRETS = {
 def records(world):
     """Project A with one record of each kind, internal and shared, made through the services."""
     project, pm = world.project_a, world.pm
-    services.cost_entry_create(
+    cost_services.cost_entry_create(
         actor=pm,
         project=project,
         date=dt.date(2026, 2, 1),
@@ -56,11 +60,11 @@ def records(world):
         category="labour",
         description=INTERNAL_SECRETS["cost"],
     )
-    services.invoice_create(
+    cost_services.invoice_create(
         actor=pm, project=project, number="INV-0001", date=dt.date(2026, 2, 15), amount=Decimal("300000.00")
     )
-    draft = services.change_request_create(actor=pm, project=project, title=INTERNAL_SECRETS["draft"])
-    submitted = services.change_request_create(
+    draft = change_request_services.change_request_create(actor=pm, project=project, title=INTERNAL_SECRETS["draft"])
+    submitted = change_request_services.change_request_create(
         actor=pm,
         project=project,
         title="Add an engineering batch",
@@ -70,9 +74,9 @@ def records(world):
         scope_impact_percent=Decimal("5"),
         quality_impact="minor",
     )
-    services.change_request_submit(actor=pm, change=submitted)
-    batch = services.batch_create(actor=pm, project=project, number="B-001", planned_date=dt.date(2026, 3, 1))
-    services.quality_event_create(
+    change_request_services.change_request_submit(actor=pm, change=submitted)
+    batch = quality_services.batch_create(actor=pm, project=project, number="B-001", planned_date=dt.date(2026, 3, 1))
+    quality_services.quality_event_create(
         actor=pm,
         project=project,
         reference=INTERNAL_SECRETS["event_ref"],
@@ -81,7 +85,7 @@ def records(world):
         severity="minor",
         opened=dt.date(2026, 3, 2),  # internal: so not on a batch (an event on a batch is always shared)
     )
-    shared_capa = services.quality_event_create(
+    shared_capa = quality_services.quality_event_create(
         actor=pm,
         project=project,
         reference="CAPA-001",
@@ -92,16 +96,18 @@ def records(world):
         due=dt.date(2026, 1, 20),
         visibility="shared",
     )
-    services.risk_create(
+    risk_services.risk_create(
         actor=pm, project=project, title=INTERNAL_SECRETS["risk"], probability=5, impact=5, visibility="internal"
     )
-    services.risk_create(
+    risk_services.risk_create(
         actor=pm, project=project, title="Shared risk: resin lead time", probability=2, impact=3, visibility="shared"
     )
-    internal_issue = services.issue_raise(
+    internal_issue = issue_services.issue_raise(
         actor=pm, project=project, title=INTERNAL_SECRETS["issue"], visibility="internal"
     )
-    shared_issue = services.issue_raise(actor=world.viewer_a, project=project, title="Certificate of analysis missing")
+    shared_issue = issue_services.issue_raise(
+        actor=world.viewer_a, project=project, title="Certificate of analysis missing"
+    )
     return {
         "draft": draft,
         "submitted": submitted,

@@ -12,7 +12,9 @@ from kombu.exceptions import OperationalError
 from pghistory.models import Events
 
 from clients.models import Role
-from projects import services
+from projects.change_requests import services as change_request_services
+from projects.costs import services as cost_services
+from projects.issues import services as issue_services
 from projects.models import (
     ChangeRequest,
     ChangeRequestStatus,
@@ -24,7 +26,9 @@ from projects.models import (
     Signature,
     Visibility,
 )
-from projects.notifications import send_emails
+from projects.notifications.services import send_emails
+from projects.quality import services as quality_services
+from projects.signatures import services as signature_services
 from tests.clients.factories import PASSWORD, ClientUserFactory, UserFactory
 from tests.projects.factories import ChangeRequestFactory, IssueFactory, MilestoneFactory
 
@@ -34,7 +38,7 @@ FORECAST = dt.date(2026, 6, 1)
 
 @pytest.fixture
 def submitted(world) -> ChangeRequest:
-    change = services.change_request_create(
+    change = change_request_services.change_request_create(
         actor=world.pm,
         project=world.project_a,
         title="Second fill line",
@@ -42,7 +46,7 @@ def submitted(world) -> ChangeRequest:
         cost_impact=Decimal("75000.00"),
         quality_impact="minor",
     )
-    return services.change_request_submit(actor=world.pm, change=change)
+    return change_request_services.change_request_submit(actor=world.pm, change=change)
 
 
 @pytest.fixture
@@ -83,7 +87,9 @@ def mailed_to() -> set[str]:
 def test_wrong_password_changes_nothing(world, submitted, completed_milestone):
     before = state(world)
     with pytest.raises(ValidationError) as error:
-        services.change_request_decide(actor=world.approver_a, change=submitted, password="guess", approve=True)
+        change_request_services.change_request_decide(
+            actor=world.approver_a, change=submitted, password="guess", approve=True
+        )
     assert error.value.message_dict == {"password": ["The password is not correct; nothing was signed."]}
     assert state(world) == before
     assert ChangeRequest.objects.get().status == ChangeRequestStatus.SUBMITTED
@@ -94,7 +100,7 @@ def test_approval_moves_budget_and_open_forecasts_exactly_once_with_audit_and_si
     world, submitted, completed_milestone
 ):
     events_before = Events.objects.count()
-    signature = services.change_request_decide(
+    signature = change_request_services.change_request_decide(
         actor=world.approver_a, change=submitted, password=PASSWORD, approve=True, comment="Agreed on the call"
     )
 
@@ -113,7 +119,7 @@ def test_approval_moves_budget_and_open_forecasts_exactly_once_with_audit_and_si
     )
     assert (signature.meaning, signature.signer, signature.record) == ("approval", world.approver_a, change)
     assert signature.content["title"] == "Second fill line"
-    assert services.signature_is_current(signature, change)
+    assert signature_services.signature_is_current(signature, change)
 
     # The audit trail: who, why, old and new, for the request, the budget and each moved forecast.
     (change_event,) = [e for e in Events.objects.tracks(change) if e.pgh_label == "update"][-1:]
@@ -133,14 +139,16 @@ def test_approval_moves_budget_and_open_forecasts_exactly_once_with_audit_and_si
     after = state(world)
     for approve in (True, False):
         with pytest.raises(ValidationError) as error:
-            services.change_request_decide(actor=world.approver_a, change=change, password=PASSWORD, approve=approve)
+            change_request_services.change_request_decide(
+                actor=world.approver_a, change=change, password=PASSWORD, approve=approve
+            )
         assert "status" in error.value.message_dict
     assert state(world) == after
     assert Signature.objects.count() == 1
 
 
 def test_rejection_signs_and_changes_no_plan(world, submitted):
-    signature = services.change_request_decide(
+    signature = change_request_services.change_request_decide(
         actor=world.approver_a, change=submitted, password=PASSWORD, approve=False, comment="Not this quarter"
     )
     assert signature.meaning == "rejection"
@@ -153,12 +161,14 @@ def test_rejection_signs_and_changes_no_plan(world, submitted):
 
 
 def test_approving_a_draft_is_refused_with_a_clear_message_and_writes_nothing(world):
-    draft = services.change_request_create(
+    draft = change_request_services.change_request_create(
         actor=world.pm, project=world.project_a, title="Draft", cost_impact=Decimal(10)
     )
     before = state(world)
     with pytest.raises(ValidationError) as error:
-        services.change_request_decide(actor=world.approver_a, change=draft, password=PASSWORD, approve=True)
+        change_request_services.change_request_decide(
+            actor=world.approver_a, change=draft, password=PASSWORD, approve=True
+        )
     assert error.value.message_dict == {"status": ["Cannot approve a change request that is draft."]}
     assert state(world) == before
 
@@ -177,13 +187,21 @@ def test_illegal_transitions_are_refused_and_write_nothing(world, status, action
     change = ChangeRequestFactory(project=world.project_a, created_by=world.pm, status=status)
     before = state(world)
     attempts = {
-        "submit": partial(services.change_request_submit, actor=world.pm, change=change),
-        "withdraw": partial(services.change_request_withdraw, actor=world.pm, change=change),
+        "submit": partial(change_request_services.change_request_submit, actor=world.pm, change=change),
+        "withdraw": partial(change_request_services.change_request_withdraw, actor=world.pm, change=change),
         "approve": partial(
-            services.change_request_decide, actor=world.approver_a, change=change, password=PASSWORD, approve=True
+            change_request_services.change_request_decide,
+            actor=world.approver_a,
+            change=change,
+            password=PASSWORD,
+            approve=True,
         ),
         "reject": partial(
-            services.change_request_decide, actor=world.approver_a, change=change, password=PASSWORD, approve=False
+            change_request_services.change_request_decide,
+            actor=world.approver_a,
+            change=change,
+            password=PASSWORD,
+            approve=False,
         ),
     }
     with pytest.raises(ValidationError) as error:
@@ -197,18 +215,18 @@ def test_only_an_approver_of_the_projects_client_decides(world, submitted):
     before = state(world)
     for user in (world.viewer_a, world.approver_b, world.pm, world.admin, world.leadership):
         with pytest.raises(PermissionDenied):
-            services.change_request_decide(actor=user, change=submitted, password=PASSWORD, approve=True)
+            change_request_services.change_request_decide(actor=user, change=submitted, password=PASSWORD, approve=True)
     assert state(world) == before
 
 
 def test_only_the_projects_pm_or_an_admin_drafts_and_submits(world):
     for user in (world.other_pm, world.leadership, world.approver_a):
         with pytest.raises(PermissionDenied):
-            services.change_request_create(actor=user, project=world.project_a, title="Not mine")
+            change_request_services.change_request_create(actor=user, project=world.project_a, title="Not mine")
     assert not ChangeRequest.objects.exists()
-    change = services.change_request_create(actor=world.admin, project=world.project_a, title="Admin's")
+    change = change_request_services.change_request_create(actor=world.admin, project=world.project_a, title="Admin's")
     with pytest.raises(PermissionDenied):
-        services.change_request_submit(actor=world.other_pm, change=change)
+        change_request_services.change_request_submit(actor=world.other_pm, change=change)
     assert ChangeRequest.objects.get().status == ChangeRequestStatus.DRAFT
 
 
@@ -218,7 +236,7 @@ def test_clients_comment_only_on_shared_issues_of_their_projects(world, records_
     comments_before = IssueComment.objects.count()
     for user, issue in ((world.viewer_a, internal), (world.approver_a, other), (world.leadership, internal)):
         with pytest.raises(PermissionDenied):
-            services.issue_comment(actor=user, issue=issue, body="Hello")
+            issue_services.issue_comment(actor=user, issue=issue, body="Hello")
     assert IssueComment.objects.count() == comments_before
     assert not Notification.objects.filter(kind="issue_comment").exists()
 
@@ -244,7 +262,7 @@ GOOD_ROWS = "2026-03-01,1200.50,labour,Operators\n2026-03-02,300,Materials,Resin
 def test_csv_with_one_bad_row_imports_nothing_and_names_line_and_column(world, bad_row, message):
     text = HEADER + GOOD_ROWS + bad_row + "\n2026-03-05,10,labour,fine\n"
     with pytest.raises(ValidationError) as error:
-        services.cost_entries_import_csv(actor=world.pm, project=world.project_a, text=text)
+        cost_services.cost_entries_import_csv(actor=world.pm, project=world.project_a, text=text)
     assert error.value.message_dict == {"file": [message]}
     assert not CostEntry.objects.exists()
     assert not Project.objects.get(pk=world.project_a.pk).cost_entries.exists()
@@ -253,7 +271,7 @@ def test_csv_with_one_bad_row_imports_nothing_and_names_line_and_column(world, b
 def test_csv_import_reports_every_bad_row_at_once(world):
     text = HEADER + "2026-03-01,x,labour,\n2026-03-02,1,labour,\nyesterday,1,labour,\n"
     with pytest.raises(ValidationError) as error:
-        services.cost_entries_import_csv(actor=world.pm, project=world.project_a, text=text)
+        cost_services.cost_entries_import_csv(actor=world.pm, project=world.project_a, text=text)
     assert [m.split(":")[0] for m in error.value.message_dict["file"]] == [
         "Line 2, column amount",
         "Line 4, column date",
@@ -261,7 +279,7 @@ def test_csv_import_reports_every_bad_row_at_once(world):
 
 
 def test_csv_import_of_good_rows_records_all_of_them_with_the_importer(world):
-    created = services.cost_entries_import_csv(actor=world.pm, project=world.project_a, text=HEADER + GOOD_ROWS)
+    created = cost_services.cost_entries_import_csv(actor=world.pm, project=world.project_a, text=HEADER + GOOD_ROWS)
     assert len(created) == 2
     rows = sorted(CostEntry.objects.values_list("date", "amount", "category", "created_by"))
     assert rows == [
@@ -269,7 +287,7 @@ def test_csv_import_of_good_rows_records_all_of_them_with_the_importer(world):
         (dt.date(2026, 3, 2), Decimal("300.00"), "materials", world.pm.pk),
     ]
     with pytest.raises(PermissionDenied):
-        services.cost_entries_import_csv(actor=world.other_pm, project=world.project_a, text=HEADER + GOOD_ROWS)
+        cost_services.cost_entries_import_csv(actor=world.other_pm, project=world.project_a, text=HEADER + GOOD_ROWS)
     assert CostEntry.objects.count() == 2
 
 
@@ -291,9 +309,11 @@ def crowd(world):
 
 
 def test_submit_notifies_only_the_clients_approvers(world, crowd):
-    change = services.change_request_create(actor=world.pm, project=world.project_a, title="Extra stability study")
+    change = change_request_services.change_request_create(
+        actor=world.pm, project=world.project_a, title="Extra stability study"
+    )
     assert not Notification.objects.exists()  # a draft tells nobody
-    services.change_request_submit(actor=world.pm, change=change)
+    change_request_services.change_request_submit(actor=world.pm, change=change)
     assert recipients("change_request_submitted") == {"approver_a", "approver_a2"}
     assert send_emails() == 2
     assert mailed_to() == {world.approver_a.email, crowd["second_approver_a"].email}
@@ -304,7 +324,9 @@ def test_submit_notifies_only_the_clients_approvers(world, crowd):
 
 def test_decision_notifies_the_pm_only(world, submitted, crowd):
     Notification.objects.all().delete()
-    services.change_request_decide(actor=world.approver_a, change=submitted, password=PASSWORD, approve=True)
+    change_request_services.change_request_decide(
+        actor=world.approver_a, change=submitted, password=PASSWORD, approve=True
+    )
     assert recipients("change_request_decided") == {"pm"}
     assert send_emails() == 1
     assert mailed_to() == {world.pm.email}
@@ -313,14 +335,14 @@ def test_decision_notifies_the_pm_only(world, submitted, crowd):
 
 def test_client_comment_on_a_shared_issue_notifies_the_pm_and_pm_reply_the_clients_users(world, crowd):
     issue = IssueFactory(project=world.project_a, raised_by=world.pm, assigned_to=world.pm)
-    services.issue_comment(actor=world.viewer_a, issue=issue, body="When is the CoA due?")
+    issue_services.issue_comment(actor=world.viewer_a, issue=issue, body="When is the CoA due?")
     assert recipients("issue_comment") == {"pm"}
     send_emails()
     assert mailed_to() == {world.pm.email}
 
     mail.outbox.clear()
     Notification.objects.all().delete()
-    services.issue_comment(actor=world.pm, issue=issue, body="Friday")
+    issue_services.issue_comment(actor=world.pm, issue=issue, body="Friday")
     assert recipients("issue_comment") == {"viewer_a", "approver_a", "approver_a2"}
     send_emails()
     assert mailed_to() == {world.viewer_a.email, world.approver_a.email, crowd["second_approver_a"].email}
@@ -328,14 +350,14 @@ def test_client_comment_on_a_shared_issue_notifies_the_pm_and_pm_reply_the_clien
 
 def test_staff_comment_on_an_internal_issue_notifies_no_client(world, crowd):
     issue = IssueFactory(project=world.project_a, raised_by=world.pm, visibility=Visibility.INTERNAL)
-    services.issue_comment(actor=world.pm, issue=issue, body="Internal note")
+    issue_services.issue_comment(actor=world.pm, issue=issue, body="Internal note")
     assert not Notification.objects.exists()
 
 
 @pytest.mark.parametrize("visibility", [Visibility.INTERNAL, Visibility.SHARED])
 def test_critical_deviation_notifies_pm_and_leadership_never_client_users(world, crowd, visibility):
     second_leader = UserFactory(username="lead2", role=Role.LEADERSHIP)
-    services.quality_event_create(
+    quality_services.quality_event_create(
         actor=world.pm,
         project=world.project_a,
         reference="DEV-9",
@@ -352,7 +374,7 @@ def test_critical_deviation_notifies_pm_and_leadership_never_client_users(world,
 
 
 def test_minor_deviation_notifies_nobody(world):
-    services.quality_event_create(
+    quality_services.quality_event_create(
         actor=world.pm,
         project=world.project_a,
         reference="DEV-10",
@@ -366,7 +388,7 @@ def test_minor_deviation_notifies_nobody(world):
 
 def test_resolving_a_shared_issue_notifies_the_clients_users_only(world, crowd):
     issue = IssueFactory(project=world.project_a, raised_by=world.viewer_a)
-    services.issue_resolve(actor=world.pm, issue=issue, resolution="Replaced the shipper")
+    issue_services.issue_resolve(actor=world.pm, issue=issue, resolution="Replaced the shipper")
     assert recipients("issue_resolved") == {"viewer_a", "approver_a", "approver_a2"}
 
 
@@ -389,9 +411,11 @@ def broker_down(monkeypatch):
 def test_broker_outage_at_submit_does_not_lose_the_change_request(
     world, broker_down, django_capture_on_commit_callbacks, caplog
 ):
-    change = services.change_request_create(actor=world.pm, project=world.project_a, title="During the outage")
+    change = change_request_services.change_request_create(
+        actor=world.pm, project=world.project_a, title="During the outage"
+    )
     with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.change_request_submit(actor=world.pm, change=change)
+        change_request_services.change_request_submit(actor=world.pm, change=change)
     assert len(callbacks) >= 2  # e-mails and the score recompute were both attempted after commit
     messages = [r.getMessage() for r in caplog.records]
     # One broker-down path for every enqueue (core.broker.send_task_safely): both were tried and logged.

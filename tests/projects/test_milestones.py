@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from projects import services
+from projects.milestones import services as milestone_services
 from projects.models import ChecklistItem, Milestone, MilestoneDependency
 from tests.conftest import api_as
 from tests.projects.factories import ChecklistItemFactory, MilestoneFactory
@@ -15,7 +15,9 @@ TODAY = dt.date(2026, 11, 24)
 
 def test_forecast_change_without_reason_is_refused_and_changes_nothing(world):
     with pytest.raises(ValidationError) as error:
-        services.milestone_update(actor=world.pm, milestone=world.milestone_a, forecast_date=dt.date(2026, 7, 1))
+        milestone_services.milestone_update(
+            actor=world.pm, milestone=world.milestone_a, forecast_date=dt.date(2026, 7, 1)
+        )
     assert "reason" in error.value.message_dict
     world.milestone_a.refresh_from_db()
     assert world.milestone_a.forecast_date == dt.date(2026, 6, 1)
@@ -23,14 +25,16 @@ def test_forecast_change_without_reason_is_refused_and_changes_nothing(world):
 
 
 def test_percent_change_needs_no_reason_and_bumps_version(world):
-    updated = services.milestone_update(actor=world.pm, milestone=world.milestone_a, percent_complete=Decimal(40))
+    updated = milestone_services.milestone_update(
+        actor=world.pm, milestone=world.milestone_a, percent_complete=Decimal(40)
+    )
     assert updated.percent_complete == 40
     assert updated.version == 2
 
 
 def test_actual_date_in_the_future_is_refused(world):
     with pytest.raises(ValidationError) as error:
-        services.milestone_update(
+        milestone_services.milestone_update(
             actor=world.pm, milestone=world.milestone_a, actual_date=TODAY + dt.timedelta(days=1), today=TODAY
         )
     assert "actual_date" in error.value.message_dict
@@ -40,21 +44,23 @@ def test_completion_needs_required_checklist_items_done(world):
     item = ChecklistItemFactory(milestone=world.milestone_a, text="QA review", required=True)
     ChecklistItemFactory(milestone=world.milestone_a, text="Nice to have", required=False)
     with pytest.raises(ValidationError) as error:
-        services.milestone_update(actor=world.pm, milestone=world.milestone_a, actual_date=TODAY, today=TODAY)
+        milestone_services.milestone_update(actor=world.pm, milestone=world.milestone_a, actual_date=TODAY, today=TODAY)
     assert "QA review" in error.value.message_dict["checklist"][0]
     assert "Nice to have" not in error.value.message_dict["checklist"][0]
     world.milestone_a.refresh_from_db()
     assert world.milestone_a.actual_date is None
 
-    services.checklist_item_set_done(actor=world.pm, item=item, done=True)
-    done = services.milestone_update(actor=world.pm, milestone=world.milestone_a, actual_date=TODAY, today=TODAY)
+    milestone_services.checklist_item_set_done(actor=world.pm, item=item, done=True)
+    done = milestone_services.milestone_update(
+        actor=world.pm, milestone=world.milestone_a, actual_date=TODAY, today=TODAY
+    )
     assert done.actual_date == TODAY
     assert done.percent_complete == 100
 
 
 def test_completion_with_override_reason_records_it(world):
     ChecklistItemFactory(milestone=world.milestone_a, text="QA review", required=True)
-    done = services.milestone_update(
+    done = milestone_services.milestone_update(
         actor=world.pm,
         milestone=world.milestone_a,
         actual_date=TODAY,
@@ -67,10 +73,10 @@ def test_completion_with_override_reason_records_it(world):
 def test_predecessor_cycle_is_refused_with_the_path(world):
     a, b = world.milestone_a, world.internal_milestone_a
     c = MilestoneFactory(project=world.project_a, name="Third", sequence=3)
-    services.milestone_set_predecessors(actor=world.pm, milestone=b, predecessors=[a])
-    services.milestone_set_predecessors(actor=world.pm, milestone=c, predecessors=[b])
+    milestone_services.milestone_set_predecessors(actor=world.pm, milestone=b, predecessors=[a])
+    milestone_services.milestone_set_predecessors(actor=world.pm, milestone=c, predecessors=[b])
     with pytest.raises(ValidationError) as error:
-        services.milestone_set_predecessors(actor=world.pm, milestone=a, predecessors=[c])
+        milestone_services.milestone_set_predecessors(actor=world.pm, milestone=a, predecessors=[c])
     message = error.value.message_dict["predecessors"][0]
     assert "cycle" in message
     assert "Third" in message
@@ -79,11 +85,11 @@ def test_predecessor_cycle_is_refused_with_the_path(world):
 
 def test_own_predecessor_and_other_project_are_refused(world):
     with pytest.raises(ValidationError):
-        services.milestone_set_predecessors(
+        milestone_services.milestone_set_predecessors(
             actor=world.pm, milestone=world.milestone_a, predecessors=[world.milestone_a]
         )
     with pytest.raises(ValidationError):
-        services.milestone_set_predecessors(
+        milestone_services.milestone_set_predecessors(
             actor=world.pm, milestone=world.milestone_a, predecessors=[world.milestone_b]
         )
 
@@ -92,11 +98,13 @@ def test_successors_of_a_slipping_milestone_are_at_risk(world):
     from projects.selectors import project_page
 
     c = MilestoneFactory(project=world.project_a, name="Third", sequence=3)
-    services.milestone_set_predecessors(
+    milestone_services.milestone_set_predecessors(
         actor=world.pm, milestone=world.internal_milestone_a, predecessors=[world.milestone_a]
     )
-    services.milestone_set_predecessors(actor=world.pm, milestone=c, predecessors=[world.internal_milestone_a])
-    services.milestone_update(
+    milestone_services.milestone_set_predecessors(
+        actor=world.pm, milestone=c, predecessors=[world.internal_milestone_a]
+    )
+    milestone_services.milestone_update(
         actor=world.pm, milestone=world.milestone_a, forecast_date=dt.date(2026, 6, 11), reason="Late delivery"
     )
     rows = {row.milestone.name: row for row in project_page(user=world.pm, pk=world.project_a.pk).rows}
@@ -181,7 +189,7 @@ def test_clients_see_only_client_visible_milestones(world):
 def test_page_form_shows_a_concurrent_edit_instead_of_overwriting(world, client):
     client.force_login(world.pm)
     prefix = f"m{world.milestone_a.pk}"
-    services.milestone_update(actor=world.pm, milestone=world.milestone_a, percent_complete=Decimal(70))
+    milestone_services.milestone_update(actor=world.pm, milestone=world.milestone_a, percent_complete=Decimal(70))
     response = client.post(
         reverse("milestone-edit", kwargs={"pk": world.milestone_a.pk}),
         {

@@ -10,16 +10,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients.models import Role
-from projects import services
+from projects import services as project_services
+from projects.baselines import services as baseline_services
+from projects.milestones import services as milestone_services
 from projects.models import Baseline, Notification
-from projects.notifications import send_emails
+from projects.notifications.services import send_emails
 from tests.clients.factories import PASSWORD, ClientUserFactory
 from tests.projects.factories import BaselineFactory, MilestoneFactory, ProjectFactory
 
 
 @pytest.fixture
 def started(world):
-    services.project_start(actor=world.pm, project=world.project_a)
+    project_services.project_start(actor=world.pm, project=world.project_a)
     return world
 
 
@@ -36,10 +38,10 @@ def inactive_approver_a(world):
 
 
 def propose(world) -> Baseline:
-    services.milestone_update(
+    milestone_services.milestone_update(
         actor=world.pm, milestone=world.milestone_a, forecast_date=dt.date(2026, 7, 1), reason="Supplier delay"
     )
-    return services.baseline_propose(actor=world.pm, project=world.project_a, reason="Supplier delay")
+    return baseline_services.baseline_propose(actor=world.pm, project=world.project_a, reason="Supplier delay")
 
 
 def recipients() -> set[str]:
@@ -92,12 +94,12 @@ def test_the_approvers_bell_links_to_the_sign_page(started, client):
 
 def test_a_refused_proposal_announces_nothing(started):
     with pytest.raises(ValidationError):
-        services.baseline_propose(actor=started.pm, project=started.project_a, reason="  ")
+        baseline_services.baseline_propose(actor=started.pm, project=started.project_a, reason="  ")
     assert recipients() == set()
 
     propose(started)
     with pytest.raises(ValidationError):
-        services.baseline_propose(actor=started.pm, project=started.project_a, reason="Again")
+        baseline_services.baseline_propose(actor=started.pm, project=started.project_a, reason="Again")
     assert recipients() == {"approver_a"}
     assert Notification.objects.filter(kind="baseline_proposed").count() == 1
 
@@ -130,7 +132,7 @@ def test_the_dashboard_asks_the_approver_to_sign_and_shows_the_viewer_without_a_
 
 def test_a_signed_rebaseline_leaves_the_dashboard(started, client):
     baseline = propose(started)
-    services.baseline_decide(actor=started.approver_a, baseline=baseline, password=PASSWORD, approve=True)
+    baseline_services.baseline_decide(actor=started.approver_a, baseline=baseline, password=PASSWORD, approve=True)
     client.force_login(started.approver_a)
     page = client.get(reverse("dashboard")).content.decode()
     assert "Re-baseline" not in page

@@ -3,8 +3,9 @@
 import pytest
 from django.db import OperationalError, connection, connections
 
-from projects import services
+from projects.issues import services as issue_services
 from projects.models import Issue, Project, Risk, Visibility
+from projects.risks import services as risk_services
 
 
 @pytest.fixture
@@ -35,7 +36,9 @@ def test_risk_create_that_fails_after_writing_the_risk_leaves_no_risk(world, pro
 
     # When
     with pytest.raises(OperationalError, match="lock timeout"):
-        services.risk_create(actor=world.pm, project=project, title="Supplier single source", probability=3, impact=4)
+        risk_services.risk_create(
+            actor=world.pm, project=project, title="Supplier single source", probability=3, impact=4
+        )
 
     # Then: no half-recorded risk survives (nor its audit event).
     assert not Risk.objects.filter(project=project).exists()
@@ -46,7 +49,7 @@ def test_risk_create_that_fails_after_writing_the_risk_leaves_no_risk(world, pro
 def test_risk_create_still_records_a_risk_and_marks_scores_stale(world):
     Project.objects.filter(pk=world.project_a.pk).update(scores_stale=False)
 
-    risk = services.risk_create(
+    risk = risk_services.risk_create(
         actor=world.pm, project=world.project_a, title="Supplier single source", probability=3, impact=4
     )
 
@@ -56,7 +59,7 @@ def test_risk_create_still_records_a_risk_and_marks_scores_stale(world):
 
 @pytest.mark.django_db
 def test_shared_issue_raised_by_the_cmo_waits_on_the_client(world):
-    issue = services.issue_raise(
+    issue = issue_services.issue_raise(
         actor=world.pm, project=world.project_a, title="Send the signed tech package", visibility=Visibility.SHARED
     )
 
@@ -65,7 +68,7 @@ def test_shared_issue_raised_by_the_cmo_waits_on_the_client(world):
 
 @pytest.mark.django_db
 def test_internal_issue_raised_by_the_cmo_waits_on_the_cmo(world):
-    issue = services.issue_raise(
+    issue = issue_services.issue_raise(
         actor=world.pm, project=world.project_a, title="Chase the resin supplier", visibility=Visibility.INTERNAL
     )
 
@@ -74,7 +77,7 @@ def test_internal_issue_raised_by_the_cmo_waits_on_the_cmo(world):
 
 @pytest.mark.django_db
 def test_issue_raised_by_the_client_waits_on_the_cmo(world):
-    issue = services.issue_raise(actor=world.viewer_a, project=world.project_a, title="Where is the CoA?")
+    issue = issue_services.issue_raise(actor=world.viewer_a, project=world.project_a, title="Where is the CoA?")
 
     stored = Issue.objects.get(pk=issue.pk)
     assert (stored.visibility, stored.waiting_on) == (Visibility.SHARED, "cmo")
@@ -82,7 +85,7 @@ def test_issue_raised_by_the_client_waits_on_the_cmo(world):
 
 @pytest.mark.django_db
 def test_issue_page_tells_the_client_a_cmo_raised_shared_issue_waits_on_them(world, client):
-    issue = services.issue_raise(
+    issue = issue_services.issue_raise(
         actor=world.pm, project=world.project_a, title="Send the signed tech package", visibility=Visibility.SHARED
     )
     client.force_login(world.viewer_a)

@@ -1,0 +1,68 @@
+"""The weekly digest e-mail (Monday 07:00 UTC): leadership gets the portfolio, client users their projects.
+
+Each recipient's content comes from that recipient's own scope (``for_user``), so a client's digest can
+only hold its own projects and never internal cost figures.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Role, User
+from metrics.locks import DIGEST_LOCK, try_xact_lock
+from metrics.portfolio.selectors import portfolio_rows
+from projects import selectors as project_selectors
+
+logger = logging.getLogger(__name__)
+
+
+def _client_lines(user) -> list[str]:
+    lines = []
+    for project in project_selectors.project_list(user=user):
+        risk = f"risk {project.risk_score:.0f} ({project.rag})" if project.rag else "not scored yet"
+        nxt = (
+            f"next: {project.next_milestone_name} on {project.next_milestone_date:%d %b %Y}"
+            if project.next_milestone_name and project.next_milestone_date
+            else "no open milestone"
+        )
+        lines.append(f"- {project.code} {project.name}: {risk}; {nxt}")
+    return lines
+
+
+def _leadership_lines(user) -> list[str]:
+    rows = portfolio_rows(user=user)
+    lines = [f"- {r.code} ({r.client}): risk {r.risk_score:.0f} {r.rag} — {r.top_reason}" for r in rows if r.rag][:15]
+    red = sum(1 for r in rows if r.rag == "red")
+    return [f"{len(rows)} open projects, {red} red.", *lines]
+
+
+def weekly_digest_send(*, now: dt.datetime | None = None) -> int | None:
+    """Send the digest to leadership and every active client user with projects; returns e-mails sent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not try_xact_lock(DIGEST_LOCK):
+            logger.info("Another digest run holds the lock; skipping.")
+            return None
+        recipients = (
+            User.objects.filter(is_active=True)
+            .exclude(email="")
+            .filter(role__in=[Role.LEADERSHIP, Role.CLIENT_VIEWER, Role.CLIENT_APPROVER])
+        )
+        sent = 0
+        for user in recipients.select_related("client"):
+            lines = _leadership_lines(user) if user.role == Role.LEADERSHIP else _client_lines(user)
+            if not lines:
+                continue
+            greeting = f"Hello {user.display_name},\n\nYour week in the CMO Portal ({now:%d %b %Y}):\n\n"
+            send_mail(
+                subject="[CMO Portal] Weekly digest",
+                message=greeting + "\n".join(lines) + f"\n\nDetails: {settings.PORTAL_BASE_URL}/\n",
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[user.email],
+            )
+            sent += 1
+    return sent

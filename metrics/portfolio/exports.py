@@ -1,0 +1,131 @@
+"""Exports of the portfolio report: CSV, XLSX, the risk bar chart (SVG, cached) and the PDF."""
+
+import csv
+import hashlib
+import io
+from decimal import Decimal
+
+from django.utils import timezone
+
+from metrics.portfolio.selectors import PortfolioRow, rag_counts
+
+EXPORT_COLUMNS = [
+    ("code", "Project"),
+    ("name", "Name"),
+    ("client", "Client"),
+    ("manager", "Project manager"),
+    ("service_type", "Service"),
+    ("status", "Status"),
+    ("risk_score", "Risk score"),
+    ("rag", "RAG"),
+    ("tradeoff_score", "Tradeoff score"),
+    ("spi", "SPI"),
+    ("cpi", "CPI"),
+    ("overdue_milestones", "Overdue milestones"),
+    ("open_critical_events", "Open critical quality events"),
+    ("pending_change_requests", "Change requests awaiting the client"),
+    ("top_reason", "Main reason"),
+]
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else value
+
+
+def portfolio_csv(rows: list[PortfolioRow]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([label for _, label in EXPORT_COLUMNS])
+    for row in rows:
+        writer.writerow([_cell(getattr(row, key)) for key, _ in EXPORT_COLUMNS])
+    return buffer.getvalue()
+
+
+def portfolio_xlsx(rows: list[PortfolioRow]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Portfolio"
+    sheet.append([label for _, label in EXPORT_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    fills = {"red": "FBE4E2", "amber": "FDF1DC", "green": "E3F4EA"}
+    for row in rows:
+        values = [getattr(row, key) for key, _ in EXPORT_COLUMNS]
+        sheet.append([float(v) if isinstance(v, Decimal) else _cell(v) for v in values])
+        if row.rag in fills:
+            sheet.cell(row=sheet.max_row, column=8).fill = PatternFill("solid", fgColor=fills[row.rag])
+    for column, width in zip("ABCDEFGHIJKLMNO", (12, 34, 24, 18, 20, 10, 10, 8, 12, 7, 7, 10, 10, 10, 60), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def risk_bar_svg(rows: list[PortfolioRow]) -> str:
+    """Horizontal bars of the risk score per project, coloured by RAG (matplotlib SVG, cached)."""
+    from django.core.cache import cache
+
+    scored = [r for r in rows if r.risk_score is not None][:25]
+    if not scored:
+        return ""
+    data = ",".join(f"{r.project_id}:{r.risk_score}:{r.rag}" for r in scored)
+    key = "chart:portfolio:" + hashlib.sha256(data.encode()).hexdigest()
+    svg = cache.get(key)
+    if svg is None:
+        svg = _render_risk_bars(scored)
+        cache.set(key, svg, 60 * 60)
+    return svg
+
+
+def _render_risk_bars(rows: list[PortfolioRow]) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from metrics.scores.charts import RAG_COLORS
+
+    plt.rcParams.update({"font.size": 9, "font.family": "DejaVu Sans"})
+    height = 0.8 + 0.32 * len(rows)
+    fig, ax = plt.subplots(figsize=(11, height), dpi=100)
+    try:
+        labels = [r.code for r in reversed(rows)]
+        values = [float(r.risk_score) for r in reversed(rows)]
+        colors = [RAG_COLORS.get(r.rag or "", "#8a96a3") for r in reversed(rows)]
+        ax.barh(labels, values, color=colors)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("risk score (higher is worse)")
+        for spine in ("top", "right"):
+            ax.spines[spine].set_visible(False)
+        ax.grid(axis="x", color="#dde3ea", linewidth=0.6)
+        fig.tight_layout()
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    finally:
+        plt.close(fig)
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg") :]
+
+
+def portfolio_pdf_document(rows: list[PortfolioRow], *, user, chart: str):
+    """The print report laid out in pages (a WeasyPrint document; the chart is the page's SVG)."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "metrics/portfolio_pdf.html",
+        {"rows": rows, "counts": rag_counts(rows), "chart": chart, "user": user, "generated": timezone.now()},
+    )
+    return HTML(string=html).render()
+
+
+def portfolio_pdf(rows: list[PortfolioRow], *, user, chart: str) -> bytes:
+    """The same report as a PDF: every row whole on one page, the column heads on every page."""
+    return portfolio_pdf_document(rows, user=user, chart=chart).write_pdf()

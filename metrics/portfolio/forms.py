@@ -1,0 +1,16 @@
+"""The PM certification form (PM workload page)."""
+
+from django import forms
+
+from clients.models import CertificationKind, Role, User
+from core.form_fields import PlausibleDateField
+
+
+class CertificationForm(forms.Form):
+    user = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=Role.PROJECT_MANAGER, is_active=True).order_by("full_name", "username"),
+        label="Project manager",
+    )
+    kind = forms.ChoiceField(choices=CertificationKind.choices)
+    issued = PlausibleDateField()
+    expires = PlausibleDateField(required=False)

@@ -1,0 +1,116 @@
+"""Results of the scores: earned value, stress per dimension, ranked factors and their JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from metrics.scoring.inputs import DIMENSIONS, Dimension, Rag
+
+
+@dataclass(frozen=True)
+class EarnedValue:
+    """Earned value figures (PMBOK Guide; ANSI/EIA-748). Money to the cent, indices to 0.001."""
+
+    planned_value: Decimal
+    earned_value: Decimal
+    actual_cost: Decimal
+    schedule_variance: Decimal
+    cost_variance: Decimal
+    schedule_performance_index: Decimal | None  # None when PV = 0
+    cost_performance_index: Decimal | None  # None when AC = 0
+    estimate_at_completion: Decimal
+    estimate_to_complete: Decimal
+    variance_at_completion: Decimal
+    to_complete_performance_index: Decimal | None  # None when BAC - AC <= 0
+    budget_at_completion: Decimal
+
+
+@dataclass(frozen=True)
+class Stresses:
+    """Stress per dimension, each in [0, 1] to 0.001 (0 = no concern, 1 = as bad as the policy measures)."""
+
+    time: Decimal
+    cost: Decimal
+    scope: Decimal
+    quality: Decimal
+    satisfaction: Decimal
+    risk_register: Decimal
+
+    def get(self, dimension: str) -> Decimal:
+        """Stress of ``dimension`` by name."""
+        if dimension not in DIMENSIONS:
+            raise KeyError(dimension)
+        value: Decimal = getattr(self, dimension)
+        return value
+
+    def as_dict(self) -> dict[Dimension, Decimal]:
+        return {d: self.get(d) for d in DIMENSIONS}
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One dimension's share of the risk score: ``contribution`` is in risk score points (0.01)."""
+
+    constraint: Dimension
+    stress: Decimal
+    contribution: Decimal
+    figure: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Scores of one project; ``factors`` are ranked by contribution, largest first."""
+
+    project_id: int
+    policy_version: int
+    risk_score: Decimal
+    tradeoff_score: Decimal
+    rag: Rag
+    stress: Stresses
+    earned_value: EarnedValue
+    factors: tuple[Factor, ...]
+    as_of: date
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (Decimals as strings, dates ISO) for snapshots and the API."""
+
+        def dec(value: Decimal | None) -> str | None:
+            return None if value is None else str(value)
+
+        ev = self.earned_value
+        return {
+            "project_id": self.project_id,
+            "policy_version": self.policy_version,
+            "as_of": self.as_of.isoformat(),
+            "risk_score": dec(self.risk_score),
+            "tradeoff_score": dec(self.tradeoff_score),
+            "rag": self.rag,
+            "stress": {d: dec(s) for d, s in self.stress.as_dict().items()},
+            "earned_value": {
+                "budget_at_completion": dec(ev.budget_at_completion),
+                "planned_value": dec(ev.planned_value),
+                "earned_value": dec(ev.earned_value),
+                "actual_cost": dec(ev.actual_cost),
+                "schedule_variance": dec(ev.schedule_variance),
+                "cost_variance": dec(ev.cost_variance),
+                "schedule_performance_index": dec(ev.schedule_performance_index),
+                "cost_performance_index": dec(ev.cost_performance_index),
+                "estimate_at_completion": dec(ev.estimate_at_completion),
+                "estimate_to_complete": dec(ev.estimate_to_complete),
+                "variance_at_completion": dec(ev.variance_at_completion),
+                "to_complete_performance_index": dec(ev.to_complete_performance_index),
+            },
+            "factors": [
+                {
+                    "constraint": f.constraint,
+                    "stress": dec(f.stress),
+                    "contribution": dec(f.contribution),
+                    "figure": f.figure,
+                    "text": f.text,
+                }
+                for f in self.factors
+            ],
+        }

@@ -1,0 +1,1 @@
+"""Satisfaction surveys: rounds, invitations, answers, NPS and CSAT, the survey pages and API."""

@@ -1,0 +1,116 @@
+"""API of baselines: the PM proposes a re-baseline, a client approver approves or rejects it."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from clients import access
+from core.api import RolePermission, ScopedReadOnlyViewSet
+from projects.baselines import services
+from projects.baselines.models import Baseline, BaselineItem
+from projects.baselines.selectors import baseline_items
+from projects.records import Project
+from projects.signatures.api import SignatureSerializer, SignSerializer
+
+
+class BaselineItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BaselineItem
+        fields = ["milestone", "milestone_name", "date"]
+
+
+class BaselineSerializer(serializers.ModelSerializer):
+    items = serializers.SerializerMethodField(
+        help_text="Each milestone's baselined date; client users see only client-visible milestones."
+    )
+    created_by_name = serializers.CharField(source="created_by.display_name", read_only=True)
+
+    class Meta:
+        model = Baseline
+        fields = [
+            "id",
+            "project",
+            "number",
+            "status",
+            "reason",
+            "budget",
+            "created_by_name",
+            "created_at",
+            "decided_at",
+            "items",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(BaselineItemSerializer(many=True))
+    def get_items(self, obj) -> list:
+        request = self.context.get("request")
+        user = request.user if request is not None else AnonymousUser()  # no caller: the client's view
+        return BaselineItemSerializer(baseline_items(user=user, baseline=obj), many=True).data
+
+
+class RebaselineSerializer(serializers.Serializer):
+    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
+    reason = serializers.CharField(help_text="Why the plan changes (required, recorded in the audit trail).")
+
+
+class BaselineFilter(filters.FilterSet):
+    project = filters.NumberFilter(field_name="project_id")
+
+    class Meta:
+        model = Baseline
+        fields = ["project", "status"]
+
+
+class CanRebaseline(RolePermission):
+    write_check = staticmethod(lambda user: access.is_staff_user(user) or access.is_client_user(user))
+
+
+class BaselineViewSet(ScopedReadOnlyViewSet):
+    """Baselines in scope; ``rebaseline`` (PM) proposes, ``approve``/``reject`` (client approver) sign."""
+
+    queryset = Baseline.objects.select_related("project", "created_by").prefetch_related("items")
+    serializer_class = BaselineSerializer
+    filterset_class = BaselineFilter
+    permission_classes = [CanRebaseline]
+
+    @extend_schema(request=RebaselineSerializer, responses={201: BaselineSerializer})
+    @action(detail=False, methods=["post"])
+    def rebaseline(self, request):
+        serializer = RebaselineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        project = serializer.validated_data["project"]
+        if not Project.objects.for_user(request.user).filter(pk=project.pk).exists():
+            raise Http404
+        baseline = services.baseline_propose(
+            actor=request.user, project=project, reason=serializer.validated_data["reason"]
+        )
+        return Response(
+            BaselineSerializer(baseline, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
+
+    def _decide(self, request, approve: bool):
+        baseline = self.get_object()
+        serializer = SignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        signature = services.baseline_decide(
+            actor=request.user,
+            baseline=baseline,
+            password=serializer.validated_data["password"],
+            approve=approve,
+            comment=serializer.validated_data["comment"],
+        )
+        return Response(SignatureSerializer(signature).data)
+
+    @extend_schema(request=SignSerializer, responses=SignatureSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, approve=True)
+
+    @extend_schema(request=SignSerializer, responses=SignatureSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, approve=False)

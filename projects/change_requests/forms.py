@@ -1,0 +1,40 @@
+"""The change-request draft form."""
+
+from django import forms
+
+from projects.change_requests.models import MAX_SCHEDULE_IMPACT_DAYS, QualityImpact
+from projects.milestones.models import Milestone
+from projects.pages import money_field
+
+
+class ChangeRequestForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    schedule_impact_days = forms.IntegerField(
+        initial=0,
+        min_value=-MAX_SCHEDULE_IMPACT_DAYS,
+        max_value=MAX_SCHEDULE_IMPACT_DAYS,
+        label="Schedule impact (days)",
+        help_text="The forecasts of the milestones it moves shift by this many days.",
+    )
+    cost_impact = money_field(initial=0, label="Cost impact", help_text="Added to the budget on approval.")
+    scope_impact = forms.CharField(required=False, label="Scope impact", widget=forms.Textarea(attrs={"rows": 2}))
+    scope_impact_percent = forms.DecimalField(
+        max_digits=6, decimal_places=2, initial=0, min_value=-100, max_value=1000, label="Scope change (%)"
+    )
+    quality_impact = forms.ChoiceField(choices=QualityImpact.choices, initial=QualityImpact.NONE)
+    quality_impact_text = forms.CharField(
+        required=False, label="Quality impact, in words", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    moved_milestones = forms.ModelMultipleChoiceField(
+        queryset=Milestone.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Milestones it moves",
+        help_text="None ticked: every open milestone moves. The client approver sees the list before signing.",
+    )
+
+    def __init__(self, *args, open_milestones=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if open_milestones is not None:
+            self.fields["moved_milestones"].queryset = open_milestones

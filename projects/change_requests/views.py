@@ -1,0 +1,144 @@
+"""Change-request pages: the project's list with the draft form, and one request (submit, withdraw, sign)."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+
+from clients import access
+from core.pages import add_form_errors, get_or_404
+from projects import extensions
+from projects.change_requests import services
+from projects.change_requests.forms import ChangeRequestForm
+from projects.change_requests.models import ChangeRequest, ChangeRequestStatus
+from projects.costs.models import Invoice
+from projects.milestones.models import Milestone
+from projects.notifications.views import read_notifications_of_this_page
+from projects.pages import GET_POST, project_or_404, render_page
+from projects.signatures.forms import SignForm
+from projects.signatures.selectors import signatures_for
+from projects.signatures.services import signature_is_current
+
+
+@login_required
+@GET_POST
+def project_change_requests(request, pk: int):
+    """The project's change requests (clients: submitted and decided ones only) and the PM's draft form."""
+    project = project_or_404(request, pk)
+    can_edit = access.can_edit_project(request.user, project)
+    open_milestones = project.milestones.filter(actual_date__isnull=True).order_by("sequence")
+    form = ChangeRequestForm(open_milestones=open_milestones)
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        form = ChangeRequestForm(request.POST, open_milestones=open_milestones)
+        if form.is_valid():
+            try:
+                change = services.change_request_create(actor=request.user, project=project, **form.cleaned_data)
+            except ValidationError as error:
+                add_form_errors(form, error)
+            else:
+                messages.success(request, f"Draft CR-{change.number} saved. Submit it when it is ready for the client.")
+                return redirect("change-request-detail", pk=change.pk)
+    changes = list(
+        ChangeRequest.objects.for_user(request.user)
+        .filter(project=project)
+        .select_related("created_by", "decided_by")
+        .order_by("-number")
+    )
+    approved = [c for c in changes if c.status == ChangeRequestStatus.APPROVED]
+    invoices = list(Invoice.objects.for_user(request.user).filter(project=project).order_by("-date", "-pk"))
+    context = {
+        "project": project,
+        "can_edit": can_edit,
+        "can_sign": access.can_sign_for_client(request.user, project),
+        "changes": changes,
+        "pending": [c for c in changes if c.status == ChangeRequestStatus.SUBMITTED],
+        "approved_days": sum(c.schedule_impact_days for c in approved),
+        "approved_cost": sum((c.cost_impact for c in approved), Decimal(0)),
+        "invoices": invoices,
+        "invoiced": sum((i.amount for i in invoices), Decimal(0)),
+        "form": form,
+    }
+    return render_page(request, "projects/constraints/change_requests.html", context)
+
+
+def _change_get(*, user, pk: int) -> ChangeRequest:
+    return (
+        ChangeRequest.objects.for_user(user)
+        .select_related("project", "project__client", "project__manager", "created_by", "decided_by")
+        .get(pk=pk)
+    )
+
+
+@login_required
+@GET_POST
+def change_request_detail(request, pk: int):
+    """One change request: its impacts and signatures; the PM submits or withdraws, the client's approver signs."""
+    change = get_or_404(_change_get, user=request.user, pk=pk)
+    project = change.project
+    can_edit = access.can_edit_project(request.user, project)
+    can_sign = access.can_sign_for_client(request.user, project) and change.status == ChangeRequestStatus.SUBMITTED
+    form = SignForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action in ("submit", "withdraw"):
+            if not can_edit:
+                raise Http404
+            try:
+                if action == "submit":
+                    services.change_request_submit(actor=request.user, change=change)
+                    messages.success(request, f"CR-{change.number} sent to {project.client.name} for decision.")
+                else:
+                    services.change_request_withdraw(actor=request.user, change=change)
+                    messages.success(request, f"CR-{change.number} withdrawn.")
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            return redirect("change-request-detail", pk=change.pk)
+        if action != "sign" or not access.can_sign_for_client(request.user, project):
+            raise Http404
+        form = SignForm(request.POST)
+        if form.is_valid():
+            try:
+                services.change_request_decide(
+                    actor=request.user,
+                    change=change,
+                    password=form.cleaned_data["password"],
+                    approve=form.cleaned_data["decision"] == "approve",
+                    comment=form.cleaned_data["comment"],
+                )
+            except ValidationError as error:
+                add_form_errors(form, error)
+            except PermissionDenied as denied:
+                raise Http404 from denied
+            else:
+                verb = "approved" if form.cleaned_data["decision"] == "approve" else "rejected"
+                messages.success(request, f"Signed: CR-{change.number} {verb}. The decision is in the audit trail.")
+                return redirect("change-request-detail", pk=change.pk)
+    read_notifications_of_this_page(request)
+    pending = change.status in (ChangeRequestStatus.DRAFT, ChangeRequestStatus.SUBMITTED)
+    affected = []
+    if pending:
+        visible = Milestone.objects.for_user(request.user).filter(project=project).order_by("sequence")
+        affected = services.change_request_moves(change, visible)
+    signatures = signatures_for(user=request.user, record=change)
+    for signature in signatures:
+        signature.is_current = signature_is_current(signature, change)
+    context = {
+        "change": change,
+        "project": project,
+        "can_edit": can_edit,
+        "can_sign": can_sign,
+        "pending": pending,
+        "affected": affected,
+        "moves_chosen": change.moved_milestone_ids() is not None,
+        "budget_after": project.budget + change.cost_impact,
+        "signatures": signatures,
+        "form": form,
+        "what_if": None,
+        **(extensions.merged(extensions.CHANGE_REQUEST_PAGE, request.user, change) if pending else {}),
+    }
+    return render_page(request, "projects/constraints/change_request_detail.html", context)

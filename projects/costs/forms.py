@@ -1,0 +1,51 @@
+"""Forms of the costs page: a cost entry, a CSV import, an invoice."""
+
+from django import forms
+from django.utils import timezone
+
+from core.form_fields import PlausibleDateField
+from projects.costs.models import CostCategory
+from projects.pages import money_field
+
+
+class CostEntryForm(forms.Form):
+    date = PlausibleDateField(initial=timezone.localdate)
+    amount = money_field(help_text="In the project's currency; negative for a credit.")
+    category = forms.ChoiceField(choices=CostCategory.choices)
+    description = forms.CharField(required=False, max_length=300)
+
+
+class CostImportForm(forms.Form):
+    """CSV of cost entries, pasted or uploaded: header ``date,amount,category[,description]``."""
+
+    MAX_BYTES = 2_000_000
+
+    text = forms.CharField(
+        required=False,
+        label="Paste CSV",
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "date,amount,category,description"}),
+    )
+    file = forms.FileField(required=False, label="or upload a .csv file")
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload:
+            if upload.size > self.MAX_BYTES:
+                raise forms.ValidationError({"file": "The file is larger than 2 MB."})
+            try:
+                data["csv"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                raise forms.ValidationError({"file": "The file is not UTF-8 text."}) from error
+        elif (data.get("text") or "").strip():
+            data["csv"] = data["text"]
+        else:
+            raise forms.ValidationError("Paste CSV rows or choose a file.")
+        return data
+
+
+class InvoiceForm(forms.Form):
+    number = forms.CharField(max_length=40)
+    date = PlausibleDateField(initial=timezone.localdate)
+    amount = money_field(min_value=0)
+    description = forms.CharField(required=False, max_length=300)

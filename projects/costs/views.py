@@ -1,0 +1,91 @@
+"""The costs page (CMO staff only): budget, actual cost, invoiced and margin; entries, invoices, CSV import."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Sum
+from django.http import Http404
+from django.shortcuts import redirect
+
+from clients import access
+from core.pages import add_form_errors
+from projects.costs import services
+from projects.costs.forms import CostEntryForm, CostImportForm, InvoiceForm
+from projects.costs.models import CostEntry, Invoice
+from projects.pages import GET_POST, posted, project_or_404, render_page
+
+COST_ENTRIES_SHOWN = 200
+
+
+@login_required
+@GET_POST
+def project_costs(request, pk: int):
+    """Budget, actual cost, invoiced and margin; cost entries, invoices, entry form and CSV import (staff only)."""
+    project = project_or_404(request, pk)
+    if not access.can_see_internal(request.user):
+        raise Http404
+    can_edit = access.can_edit_project(request.user, project)
+    if request.method == "POST" and not can_edit:
+        raise Http404
+    entry_form = CostEntryForm(prefix="cost")
+    import_form = CostImportForm(prefix="import")
+    invoice_form = InvoiceForm(prefix="invoice")
+    if posted(request, "cost"):
+        entry_form = CostEntryForm(request.POST, prefix="cost")
+        if entry_form.is_valid():
+            try:
+                services.cost_entry_create(actor=request.user, project=project, **entry_form.cleaned_data)
+            except ValidationError as error:
+                add_form_errors(entry_form, error)
+            else:
+                messages.success(request, "Cost entry recorded.")
+                return redirect("project-costs", pk=pk)
+    elif posted(request, "import"):
+        import_form = CostImportForm(request.POST, request.FILES, prefix="import")
+        if import_form.is_valid():
+            try:
+                created = services.cost_entries_import_csv(
+                    actor=request.user, project=project, text=import_form.cleaned_data["csv"]
+                )
+            except ValidationError as error:
+                add_form_errors(import_form, error)
+            else:
+                messages.success(request, f"Imported {len(created)} cost entr{'y' if len(created) == 1 else 'ies'}.")
+                return redirect("project-costs", pk=pk)
+    elif posted(request, "invoice"):
+        invoice_form = InvoiceForm(request.POST, prefix="invoice")
+        if invoice_form.is_valid():
+            try:
+                services.invoice_create(actor=request.user, project=project, **invoice_form.cleaned_data)
+            except ValidationError as error:
+                add_form_errors(invoice_form, error)
+            else:
+                messages.success(request, f"Invoice {invoice_form.cleaned_data['number']} recorded.")
+                return redirect("project-costs", pk=pk)
+    elif request.method == "POST":
+        return redirect("project-costs", pk=pk)
+
+    entries = CostEntry.objects.for_user(request.user).filter(project=project)
+    cost_totals = entries.aggregate(actual=Sum("amount"), count=Count("pk"))
+    invoices = list(Invoice.objects.for_user(request.user).filter(project=project).order_by("-date", "-pk"))
+    actual = cost_totals["actual"] or Decimal(0)
+    invoiced = sum((i.amount for i in invoices), Decimal(0))
+    margin = project.contract_value - actual
+    context = {
+        "project": project,
+        "can_edit": can_edit,
+        "actual_cost": actual,
+        "invoiced": invoiced,
+        "margin": margin,
+        "margin_percent": (margin / project.contract_value * 100) if project.contract_value else None,
+        "budget_used_percent": (actual / project.budget * 100) if project.budget else None,
+        "entries": list(entries.select_related("created_by").order_by("-date", "-pk")[:COST_ENTRIES_SHOWN]),
+        "entry_count": cost_totals["count"],
+        "invoices": invoices,
+        "entry_form": entry_form,
+        "import_form": import_form,
+        "invoice_form": invoice_form,
+    }
+    return render_page(request, "projects/constraints/costs.html", context)

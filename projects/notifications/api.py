@@ -1,0 +1,74 @@
+"""API of the caller's own notifications."""
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.api import IdFilter, RolePermission, ScopedQuerysetMixin
+from projects.notifications import services as notifications
+from projects.notifications.models import Notification
+
+
+class IsAuthenticatedReader(RolePermission):
+    """Any logged-in user; the queryset decides what they see (their own notifications)."""
+
+    write_check = staticmethod(lambda user: True)
+
+
+class NotificationFilter(filters.FilterSet):
+    project = IdFilter(field_name="project_id", help_text="Only notifications about this project.")
+    unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", help_text="true: not read yet.")
+
+    class Meta:
+        model = Notification
+        fields = ["project", "unread", "kind"]
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    project_code = serializers.CharField(source="project.code", read_only=True, default=None)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "project", "project_code", "text", "url", "created", "read_at"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "kind": {"help_text": "What happened, e.g. change_request_submitted, issue_comment."},
+            "url": {"help_text": "Where to look in the portal (path)."},
+            "read_at": {"help_text": "When it was marked read (empty: unread)."},
+        }
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Notifications to mark read; leave out to mark all of yours read.",
+    )
+
+
+class NotificationViewSet(
+    ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The caller's own notifications, newest first."""
+
+    queryset = Notification.objects.select_related("project")
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    permission_classes = [IsAuthenticatedReader]
+    ordering_fields = ["created"]
+
+    @extend_schema(
+        request=MarkReadSerializer,
+        responses=inline_serializer("MarkReadResult", {"marked": serializers.IntegerField()}),
+    )
+    @action(detail=False, methods=["post"], url_path="mark-read", url_name="mark-read")
+    def mark_read(self, request):
+        """Mark your notifications read (the given ids, or all); other users' notifications are never touched."""
+        serializer = MarkReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        marked = notifications.mark_read(user=request.user, ids=serializer.validated_data["ids"])
+        return Response({"marked": marked})

@@ -1,0 +1,36 @@
+"""In-app notifications (e-mailed after commit)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from clients.access import ScopedQuerySet
+from projects.records import Project
+
+
+class NotificationQuerySet(ScopedQuerySet):
+    """A notification is its recipient's only, whatever the role."""
+
+    owner_path = "recipient"
+
+
+class Notification(models.Model):
+    """An in-app notification; e-mailed after commit by a worker (``emailed_at`` set once sent)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,0 +1,93 @@
+"""In-app notifications and their e-mails.
+
+Rows are written inside the caller's transaction (so they exist exactly when the
+change does); e-mails go out after commit through Celery. If the broker or the
+mail server fails, ``emailed_at`` stays empty and ``send_pending_emails`` (beat,
+every 5 minutes) retries: a failure to send never loses the record.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from clients.models import Role, User
+from core.broker import send_task_safely
+from projects.notifications.models import Notification
+from projects.records import Project
+
+logger = logging.getLogger(__name__)
+
+
+def client_approvers(project: Project):
+    return User.objects.filter(
+        client_id=project.client_id, role=Role.CLIENT_APPROVER, is_active=True, client__active=True
+    )
+
+
+def client_users(project: Project):
+    return User.objects.filter(client_id=project.client_id, is_active=True, client__active=True)
+
+
+def project_staff(project: Project, *, with_leadership: bool = False):
+    condition = Q(pk=project.manager_id)
+    if with_leadership:
+        condition |= Q(role=Role.LEADERSHIP)
+    return User.objects.filter(condition, is_active=True)
+
+
+def notify(*, recipients, kind: str, project: Project | None, text: str, url: str = "") -> list[Notification]:
+    """Create one notification per recipient (deduplicated) and e-mail them after commit."""
+    users = {u.pk: u for u in recipients}
+    notifications = Notification.objects.bulk_create(
+        [Notification(recipient=u, kind=kind, project=project, text=text[:500], url=url) for u in users.values()]
+    )
+    ids = [n.pk for n in notifications]
+    if ids:
+        transaction.on_commit(lambda: _enqueue_emails(ids))
+    return notifications
+
+
+def _enqueue_emails(ids: list[int]) -> None:
+    send_task_safely("projects.tasks.send_notification_emails", ids)  # broker down: the periodic sweep sends them
+
+
+def send_emails(ids: list[int] | None = None) -> int:
+    """E-mail the given notifications (or every pending one); returns how many were sent."""
+    with transaction.atomic():
+        pending = (
+            Notification.objects.filter(emailed_at__isnull=True)
+            .select_related("recipient")
+            .select_for_update(skip_locked=True, of=("self",))
+        )
+        if ids is not None:
+            pending = pending.filter(pk__in=ids)
+        return _send(list(pending))
+
+
+def _send(pending: list[Notification]) -> int:
+    sent = 0
+    for notification in pending:
+        recipient = notification.recipient
+        if not recipient.email:
+            continue
+        link = f"{settings.PORTAL_BASE_URL}{notification.url}" if notification.url else settings.PORTAL_BASE_URL
+        send_mail(
+            subject=f"[CMO Portal] {notification.text[:80]}",
+            message=f"{notification.text}\n\nOpen in the portal: {link}\n",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[recipient.email],
+        )
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+        sent += 1
+    return sent
+
+
+def mark_read(*, user, ids: list[int] | None = None) -> int:
+    queryset = Notification.objects.for_user(user).filter(read_at__isnull=True)
+    if ids is not None:
+        queryset = queryset.filter(pk__in=ids)
+    return queryset.update(read_at=timezone.now())

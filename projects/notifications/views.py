@@ -1,0 +1,41 @@
+"""The user's own notifications."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from projects.notifications import services as notification_service
+from projects.notifications.models import Notification
+from projects.pages import GET_POST
+
+NOTIFICATIONS_SHOWN = 100
+
+
+def read_notifications_of_this_page(request) -> None:
+    """Opening the page a notification points at reads it (the bell counts what is still new)."""
+    if request.method == "GET":
+        unread = Notification.objects.for_user(request.user).filter(url=request.path_info, read_at__isnull=True)
+        ids = list(unread.values_list("pk", flat=True))
+        if ids:
+            notification_service.mark_read(user=request.user, ids=ids)
+
+
+@login_required
+@GET_POST
+def notification_list(request):
+    """The user's own notifications, newest first; POST marks them all read."""
+    if request.method == "POST":
+        count = notification_service.mark_read(user=request.user)
+        if count:
+            messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+        return redirect("notifications")
+    notifications = list(Notification.objects.for_user(request.user)[:NOTIFICATIONS_SHOWN])
+    for notification in notifications:
+        local = notification.url.startswith("/") and url_has_allowed_host_and_scheme(notification.url, None)
+        notification.link = notification.url if local else ""
+    return render(
+        request,
+        "projects/constraints/notifications.html",
+        {"notifications": notifications, "unread": sum(1 for n in notifications if n.read_at is None)},
+    )

@@ -1,0 +1,92 @@
+"""The quality page: batches (outcome, right first time) and quality events with overdue CAPAs flagged."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+
+from clients import access
+from core.pages import add_form_errors, get_or_404
+from projects.notifications.views import read_notifications_of_this_page
+from projects.pages import GET_POST, posted, project_or_404, render_page
+from projects.quality import services
+from projects.quality.forms import BatchForm, QualityEventCloseForm, QualityEventForm
+from projects.quality.models import Batch, BatchOutcome, QualityEvent, QualityEventKind
+
+
+@login_required
+@GET_POST
+def project_quality(request, pk: int):
+    """Batches (outcome, right first time) and quality events with overdue CAPAs flagged; the PM's forms."""
+    project = project_or_404(request, pk)
+    user = request.user
+    can_edit = access.can_edit_project(user, project)
+    if request.method == "POST" and not can_edit:
+        raise Http404
+    today = timezone.localdate()
+    batches_qs = Batch.objects.for_user(user).filter(project=project).order_by("planned_date", "number")
+    events_qs = QualityEvent.objects.for_user(user).filter(project=project)
+    batch_form = BatchForm(prefix="batch")
+    event_form = QualityEventForm(prefix="event", batches=batches_qs)
+    close_form = None
+    if posted(request, "batch"):
+        batch_form = BatchForm(request.POST, prefix="batch")
+        if batch_form.is_valid():
+            try:
+                services.batch_create(actor=user, project=project, **batch_form.cleaned_data)
+            except ValidationError as error:
+                add_form_errors(batch_form, error)
+            else:
+                messages.success(request, f"Batch {batch_form.cleaned_data['number']} recorded.")
+                return redirect("project-quality", pk=pk)
+    elif posted(request, "event"):
+        event_form = QualityEventForm(request.POST, prefix="event", batches=batches_qs)
+        if event_form.is_valid():
+            try:
+                event = services.quality_event_create(actor=user, project=project, **event_form.cleaned_data)
+            except ValidationError as error:
+                add_form_errors(event_form, error)
+            else:
+                messages.success(request, f"{event.reference} recorded.")
+                return redirect("project-quality", pk=pk)
+    elif posted(request, "close"):
+        close_form = QualityEventCloseForm(request.POST)
+        if close_form.is_valid():
+            event = get_or_404(lambda: events_qs.get(pk=close_form.cleaned_data["event"]))
+            try:
+                services.quality_event_close(actor=user, event=event, closed=close_form.cleaned_data["closed"])
+            except ValidationError as error:
+                add_form_errors(close_form, error)
+            else:
+                messages.success(request, f"{event.reference} closed.")
+                return redirect("project-quality", pk=pk)
+    elif request.method == "POST":
+        return redirect("project-quality", pk=pk)
+
+    read_notifications_of_this_page(request)
+    batches = list(batches_qs)
+    events = list(events_qs.select_related("batch").order_by(F("closed").desc(nulls_first=True), "-opened", "-pk"))
+    for event in events:
+        event.overdue = event.is_overdue(today)
+    decided = [b for b in batches if b.outcome != BatchOutcome.PENDING]
+    right_first_time = [b for b in decided if b.right_first_time]
+    context = {
+        "project": project,
+        "can_edit": can_edit,
+        "today": today,
+        "batches": batches,
+        "events": events,
+        "released_count": sum(1 for b in batches if b.outcome == BatchOutcome.RELEASED),
+        "decided_count": len(decided),
+        "rft_percent": (len(right_first_time) * 100 / len(decided)) if decided else None,
+        "open_count": sum(1 for e in events if e.closed is None),
+        "overdue_count": sum(1 for e in events if e.overdue),
+        "overdue_capa_count": sum(1 for e in events if e.overdue and e.kind == QualityEventKind.CAPA),
+        "batch_form": batch_form,
+        "event_form": event_form,
+        "close_form": close_form,
+    }
+    return render_page(request, "projects/constraints/quality.html", context)

@@ -1,0 +1,47 @@
+"""21 CFR Part 11 electronic signatures."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+from clients.access import ScopedQuerySet
+from core.audit import audited
+from projects.records import Project
+
+
+class SignatureMeaning(models.TextChoices):
+    APPROVAL = "approval", "Approval"
+    REJECTION = "rejection", "Rejection"
+    REVIEW = "review", "Review"
+    AUTHORSHIP = "authorship", "Authorship"
+
+
+class SignatureQuerySet(ScopedQuerySet):
+    pass
+
+
+@audited()
+class Signature(models.Model):
+    """A 21 CFR Part 11 electronic signature: who, when (UTC), meaning, and a hash of what was signed."""
+
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures")
+    printed_name = models.CharField(max_length=200)
+    signed_at = models.DateTimeField(default=timezone.now)
+    meaning = models.CharField(max_length=12, choices=SignatureMeaning.choices)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="signatures")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    content = models.JSONField(help_text="The record's content as signed (canonical JSON).")
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the canonical content.")
+
+    objects = SignatureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_at"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_meaning_display()} by {self.printed_name} at {self.signed_at:%Y-%m-%d %H:%M} UTC"
