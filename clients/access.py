@@ -126,6 +126,10 @@ def can_view_portfolio(user) -> bool:
     return is_staff_user(user)
 
 
+def is_admin(user) -> bool:
+    return is_staff_user(user) and user.role == Role.ADMIN
+
+
 def can_lead(user) -> bool:
     """Leadership decisions: scoring policy, client KPI targets, PM workload and certifications."""
     return is_staff_user(user) and user.role in (Role.LEADERSHIP, Role.ADMIN)
@@ -133,3 +137,38 @@ def can_lead(user) -> bool:
 
 def can_manage_users(user) -> bool:
     return is_staff_user(user) and user.role == Role.ADMIN
+
+
+def is_project_manager(user) -> bool:
+    return is_staff_user(user) and user.role == Role.PROJECT_MANAGER
+
+
+def is_client_approver(user) -> bool:
+    return is_client_user(user) and user.role == Role.CLIENT_APPROVER
+
+
+def sees_own_projects_only(user) -> bool:
+    """In portfolio reports a PM sees the projects they manage; leadership and admins see every project."""
+    return is_project_manager(user)
+
+
+def can_comment_for_the_cmo(user) -> bool:
+    """Project managers and administrators answer clients on issues; leadership reads."""
+    return is_staff_user(user) and user.role != Role.LEADERSHIP
+
+
+def can_comment(user, issue=None) -> bool:
+    """Client users comment on issues shared with their own client; PMs and administrators for the CMO."""
+    if is_client_user(user):
+        return issue is None or (issue.project.client_id == user.client_id and issue.visibility == SHARED)
+    return can_comment_for_the_cmo(user)
+
+
+def can_set_tradeoff(user, project) -> bool:
+    """The client's approver sets the tradeoff matrix of its project; an administrator may too."""
+    return can_sign_for_client(user, project) or (is_staff_user(user) and user.role == Role.ADMIN)
+
+
+def can_propose_tradeoff(user, project) -> bool:
+    """The project's manager proposes a matrix for the client's approver to accept."""
+    return can_edit_project(user, project)

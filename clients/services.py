@@ -56,6 +56,26 @@ def user_create(
 
 
 @transaction.atomic
+def user_deactivate(*, actor: User, user: User, reason: str) -> User:
+    """Users are deactivated, never deleted (their name stays on what they did; the username is never reused):
+    logins, API tokens and calendar links stop working at once."""
+    from clients import access
+    from clients.tokens import tokens_revoke
+    from core.audit import audit_context
+
+    if not access.can_manage_users(actor):
+        raise PermissionDenied("Only administrators deactivate users.")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["Say why the account is deactivated (audit trail)."]})
+    with audit_context(actor=actor, reason=reason.strip()):
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        tokens_revoke(user=user)
+        CalendarFeedToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    user.refresh_from_db()
+    return user
+
+
+@transaction.atomic
 def client_create(*, actor: User | None, name: str, slug: str, active: bool = True) -> Client:
     client = Client(name=name, slug=slug, active=active)
     client.full_clean()

@@ -15,6 +15,7 @@ class CmoPortalConfig(AppConfig):
         from projects import extensions
 
         extensions.AUDIT_PAGE.append(audit_page_part)
+        refuse_admin_deletes_of_tracked_models()
         if settings.REFUSE_SUPERUSER:
             connection_created.connect(refuse_superuser, dispatch_uid="cmo-refuse-superuser")
 
@@ -43,3 +44,12 @@ def audit_page_part(user, project) -> dict:
     from cmo_portal.audit_chain import chain_head
 
     return {"chain_head": chain_head()}
+
+
+def refuse_admin_deletes_of_tracked_models() -> None:
+    """GMP records (every audited model) are archived or deactivated, never deleted, also in the admin."""
+    from django.contrib import admin
+
+    for model, model_admin in admin.site._registry.items():
+        if hasattr(model, "pgh_event_model"):
+            model_admin.has_delete_permission = lambda request, obj=None: False

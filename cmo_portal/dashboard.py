@@ -45,7 +45,7 @@ def dashboard(request):
             "client": request.user.client,
             "awaiting_decision": awaiting,
             "awaiting_signature": awaiting_signature,
-            "can_sign": request.user.role == "client_approver",
+            "can_sign": access.is_client_approver(request.user),
             "invitations": invitations,
             "kpi_targets": kpi_targets,
             "kpi_breaches": [t for t in kpi_targets if t.status == "breached"],

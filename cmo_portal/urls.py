@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cmo_portal import dashboard, health
+from clients import views as client_views
+from cmo_portal import dashboard, health, views_audit
 from metrics.lean import views as lean_views
 from metrics.portfolio import views as portfolio_views
 from metrics.scores import views as score_views
@@ -58,9 +59,12 @@ urlpatterns = [
     path("portfolio/lean/", lean_views.lean_portfolio, name="lean-portfolio"),
     path("portfolio/kpi-targets/", lean_views.kpi_targets, name="kpi-targets"),
     path("portfolio/pm/", portfolio_views.pm_workload, name="pm-workload"),
+    path("audit/", views_audit.audit_report_page, name="audit-report"),
+    path("audit/report.csv", views_audit.audit_report_csv, name="audit-report-csv"),
+    path("audit/report.pdf", views_audit.audit_report_pdf, name="audit-report-pdf"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/", client_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("cmo_portal.api_urls")),

@@ -21,17 +21,28 @@ def channel_for_path(path: str) -> str:
     return "page"
 
 
+def actor_metadata(actor) -> dict:
+    """Who, frozen as they were at that moment: renaming a user later never rewrites who did old changes."""
+    if actor is None or getattr(actor, "pk", None) is None:
+        return {}
+    return {
+        "user": actor.pk,
+        "username": actor.get_username(),
+        "printed_name": getattr(actor, "display_name", "") or actor.get_username(),
+    }
+
+
 class AuditMiddleware(HistoryMiddleware):
     def get_context(self, request):
-        return super().get_context(request) | {"channel": channel_for_path(request.path)}
+        user = getattr(request, "user", None)
+        frozen = actor_metadata(user) if user is not None and user.is_authenticated else {}
+        return super().get_context(request) | frozen | {"channel": channel_for_path(request.path)}
 
 
 @contextmanager
 def audit_context(*, actor=None, channel: str | None = None, reason: str | None = None):
     """Enter (or extend) the audit context; only the keys given are set."""
-    metadata = {}
-    if actor is not None and getattr(actor, "pk", None) is not None:
-        metadata["user"] = actor.pk
+    metadata = actor_metadata(actor)
     if channel:
         metadata["channel"] = channel
     if reason:

@@ -4,7 +4,7 @@ or quarter, for one calendar quarter; a PM's report holds only the projects they
 
 from django.utils import timezone
 
-from clients.models import Role
+from clients import access
 from metrics.quarters import next_quarter, parse_quarter, previous_quarter, quarter_label, quarter_of, quarter_param
 
 GROUPINGS = {
@@ -50,7 +50,7 @@ def group_label(by: str, row: dict, *, prefix: str = "project__") -> tuple[objec
 
 def portfolio_projects(queryset, user, *, project_path: str = "project"):
     """Portfolio reports: leadership and admins see every project, a PM only the projects they manage."""
-    if getattr(user, "role", None) == Role.PROJECT_MANAGER:
+    if access.sees_own_projects_only(user):
         return queryset.filter(**{f"{project_path}__manager" if project_path else "manager": user})
     return queryset
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from core.form_fields import PlausibleDateField
+from projects.records import Project
 
 
 class ProjectCreateForm(forms.Form):
@@ -35,3 +36,40 @@ class ProjectCreateForm(forms.Form):
         data["contract_value"] = data.get("contract_value") or 0
         data["currency"] = data["currency"].upper()
         return {"template": template, "service_type": template.service_type, **data}
+
+
+class ProjectAdminForm(forms.ModelForm):
+    """The admin's project form: what changes goes through ``project_update`` with the reason the trail records."""
+
+    start_date = PlausibleDateField()
+    target_date = PlausibleDateField()
+    reason = forms.CharField(
+        required=False, max_length=500, help_text="Required when you change anything: it goes into the audit trail."
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "client",
+            "code",
+            "name",
+            "product",
+            "service_type",
+            "manager",
+            "status",
+            "start_date",
+            "target_date",
+            "budget",
+            "contract_value",
+            "currency",
+            "tradeoff_time",
+            "tradeoff_scope",
+            "tradeoff_quality",
+            "tradeoff_cost",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and self.changed_data and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why you change this project (GxP audit trail).")
+        return data

@@ -40,7 +40,7 @@ def project_create(*, actor, template: ProjectTemplate | None = None, **fields) 
     require(access.can_create_project(actor), "Only project managers and administrators create projects.")
     with audit_context(actor=actor, reason=fields.pop("reason", None) or "Project created"):
         project = Project(**fields)
-        if project.manager_id is None and actor.role == "project_manager":
+        if project.manager_id is None and access.is_project_manager(actor):
             project.manager = actor
         project.full_clean()
         project.save()

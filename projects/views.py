@@ -39,7 +39,7 @@ def project_list(request):
         {
             "projects": projects,
             "mine": mine,
-            "is_pm": request.user.role == "project_manager",
+            "is_pm": access.is_project_manager(request.user),
             "can_create": access.can_create_project(request.user),
         },
     )

@@ -30,7 +30,7 @@ from projects.models import Milestone, Project
 # --- Which forms exist ------------------------------------------------------------------
 
 #: Forms that edit an existing record and so must round-trip; each has a scenario below.
-EDIT_FORMS = {"MilestoneEditForm", "TradeoffForm", "ScoringPolicyForm"}
+EDIT_FORMS = {"MilestoneEditForm", "TradeoffForm", "ScoringPolicyForm", "ProjectAdminForm"}
 #: Forms that create a record, act or sign (they start empty: nothing to round-trip). Why each is here:
 CREATE_OR_ACTION_FORMS = {
     "RebaselineForm",  # proposes a new baseline
@@ -51,6 +51,7 @@ CREATE_OR_ACTION_FORMS = {
     "SurveyAnswerForm",  # one answer per invitation
     "KpiTargetForm",
     "CertificationForm",
+    "AuditReportFilterForm",  # the audit report's filters (GET): writes nothing
 }
 APP_PREFIXES = ("clients.", "projects.", "metrics.", "cmo_portal.")
 
@@ -268,7 +269,22 @@ def policy_scenario(world):
     ]
 
 
+def project_admin_scenario(world):
+    page = reverse("admin:projects_project_change", args=[world.project_a.pk])
+    return [
+        {
+            "user": world.admin,
+            "page": page,
+            "find": {"action": ""},
+            "post": page,
+            "record": world.project_a,
+            "change": ({"name": ["Aurora renamed"], "reason": ["Client renamed the programme"]}, {"name", "version"}),
+        }
+    ]
+
+
 SCENARIOS = {
+    "ProjectAdminForm": project_admin_scenario,
     "MilestoneEditForm": milestone_scenario,
     "TradeoffForm": tradeoff_scenario,
     "ScoringPolicyForm": policy_scenario,

@@ -43,3 +43,27 @@ def test_imports_flow_one_way_and_pure_modules_import_no_framework():
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "0 broken" in out.stdout
+
+
+def test_role_rules_live_in_access_not_in_views_services_or_templates():
+    """Who may do what is a named function in clients/access.py; no role literal decides it elsewhere."""
+    import re
+
+    decision = re.compile(r"(\.role\s*(==|!=)|role\s*==\s*[\"']|user\.role\s*==)")
+    allowed = {
+        "clients/access.py",  # the rules
+        "clients/roles.py",
+        "clients/services.py",  # an admin account gets Django's is_staff
+        "metrics/portfolio/digest.py",  # what the digest says, by audience
+        "metrics/portfolio/pm_excellence.py",  # certificates are recorded for PMs only (data, not access)
+        "cmo_portal/demo.py",
+    }
+    offenders = []
+    for path in [*ROOT.glob("*/**/*.py"), *ROOT.glob("templates/**/*.html")]:
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith((".venv", "tests/", "bench/")) or "/migrations/" in relative or relative in allowed:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if decision.search(line):
+                offenders.append(f"{relative}:{number}: {line.strip()}")
+    assert not offenders, "use a named rule from clients/access.py:\n" + "\n".join(offenders)

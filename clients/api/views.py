@@ -3,8 +3,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, Throttled, ValidationError
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from clients import access, services
@@ -17,6 +18,7 @@ from clients.api.serializers import (
 )
 from clients.models import Client, SecurityEventKind, User
 from clients.security import security_event_record
+from clients.tokens import ExpiringTokenAuthentication, token_expired, tokens_revoke
 from core.api import ScopedQuerysetMixin, ScopedReadOnlyViewSet
 
 
@@ -66,11 +68,18 @@ class UserViewSet(
 
 
 class TokenView(APIView):
-    """Exchange username and password for an API token (``Authorization: Token <t>``)."""
+    """Exchange username and password for an API token (``Authorization: Token <t>``); DELETE revokes yours.
 
-    authentication_classes: list = []
+    Tokens expire after ``API_TOKEN_TTL_HOURS`` (a new request after expiry issues a fresh one) and are revoked
+    by a password change or a deactivation. Requests are rate-limited; a locked-out account answers 429.
+    """
+
     permission_classes = [permissions.AllowAny]
-    throttle_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    def get_authenticators(self):
+        return [ExpiringTokenAuthentication()] if self.request and self.request.method == "DELETE" else []
 
     @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
     def post(self, request):
@@ -81,8 +90,21 @@ class TokenView(APIView):
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
         )
+        if getattr(request, "axes_locked_out", False):
+            raise Throttled(detail="Too many failed attempts: this account is locked for a while.")
         if user is None or not user.is_active:
             raise ValidationError({"non_field_errors": ["Unable to log in with the username and password given."]})
         token, created = Token.objects.get_or_create(user=user)
+        if not created and token_expired(token):
+            token.delete()
+            token, created = Token.objects.create(user=user), True
         security_event_record(kind=SecurityEventKind.TOKEN_ISSUED, request=request, user=user, new=created)
         return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        """Revoke the token used for this request (and every other token of yours)."""
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        tokens_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.exports import safe_cell
 from metrics.portfolio.selectors import PortfolioRow, rag_counts
 
 EXPORT_COLUMNS = [
@@ -28,19 +29,12 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else value
-
-
 def portfolio_csv(rows: list[PortfolioRow]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([label for _, label in EXPORT_COLUMNS])
     for row in rows:
-        writer.writerow([_cell(getattr(row, key)) for key, _ in EXPORT_COLUMNS])
+        writer.writerow([safe_cell(getattr(row, key)) for key, _ in EXPORT_COLUMNS])
     return buffer.getvalue()
 
 
@@ -57,7 +51,7 @@ def portfolio_xlsx(rows: list[PortfolioRow]) -> bytes:
     fills = {"red": "FBE4E2", "amber": "FDF1DC", "green": "E3F4EA"}
     for row in rows:
         values = [getattr(row, key) for key, _ in EXPORT_COLUMNS]
-        sheet.append([float(v) if isinstance(v, Decimal) else _cell(v) for v in values])
+        sheet.append([float(v) if isinstance(v, Decimal) else safe_cell(v) for v in values])
         if row.rag in fills:
             sheet.cell(row=sheet.max_row, column=8).fill = PatternFill("solid", fgColor=fills[row.rag])
     for column, width in zip("ABCDEFGHIJKLMNO", (12, 34, 24, 18, 20, 10, 10, 8, 12, 7, 7, 10, 10, 10, 60), strict=True):

@@ -135,7 +135,7 @@ def certifications_for(user):
     queryset = PMCertification.objects.select_related("user")
     if can_view_pm_workload(user):
         return queryset
-    if access.is_staff_user(user) and user.role == Role.PROJECT_MANAGER:
+    if access.is_project_manager(user):
         return queryset.filter(user=user)
     return queryset.none()
 

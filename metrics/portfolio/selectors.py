@@ -9,16 +9,13 @@ from decimal import Decimal
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
-from clients.models import Role
+from clients import access
+from metrics.groupings import portfolio_projects
 from metrics.scores.models import ScoreSnapshot, lens_for
 from projects.models import ChangeRequest, ChangeRequestStatus, Milestone, Project, QualityEvent
 from projects.selectors import count_per_project
 
-
-def can_view_portfolio(user) -> bool:
-    return bool(
-        user.is_authenticated and user.is_active and user.role in (Role.LEADERSHIP, Role.ADMIN, Role.PROJECT_MANAGER)
-    )
+can_view_portfolio = access.can_view_portfolio  # the rule lives in clients/access.py
 
 
 @dataclass(frozen=True)
@@ -46,8 +43,7 @@ def portfolio_rows(*, user) -> list[PortfolioRow]:
     today = timezone.localdate()
     latest = ScoreSnapshot.objects.filter(project=OuterRef("pk"), lens=lens_for(user)).order_by("-bucket")
     projects = Project.objects.for_user(user).exclude(status__in=["completed", "cancelled"])
-    if user.role == Role.PROJECT_MANAGER:
-        projects = projects.filter(manager=user)
+    projects = portfolio_projects(projects, user, project_path="")
 
     rows = (
         projects.select_related("client", "manager")

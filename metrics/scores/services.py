@@ -254,7 +254,7 @@ def _validated_matrix(matrix: dict[str, str]) -> dict[str, str]:
 @transaction.atomic
 def tradeoff_set(*, actor, project: Project, matrix: dict[str, str], reason: str) -> Project:
     """The client's approver (or an admin) sets the project's tradeoff matrix; audited."""
-    if not (access.can_sign_for_client(actor, project) or (access.is_staff_user(actor) and actor.role == Role.ADMIN)):
+    if not access.can_set_tradeoff(actor, project):
         raise PermissionDenied("Only an approver of the project's client sets the tradeoff matrix.")
     matrix = _validated_matrix(matrix)
     if not (reason or "").strip():

@@ -7,7 +7,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from clients import access
-from clients.models import Role
 from core.pages import add_form_errors
 from metrics.scores import selectors, services
 from metrics.scores.charts import score_trend_svg
@@ -47,8 +46,8 @@ def project_scores(request, pk: int):
     """Scores with their reasons, the trend, the client's priorities and a what-if calculator."""
     project = _project_or_404(request.user, pk)
     user = request.user
-    can_set = access.can_sign_for_client(user, project) or user.role == Role.ADMIN
-    can_propose = access.can_edit_project(user, project)
+    can_set = access.can_set_tradeoff(user, project)
+    can_propose = access.can_propose_tradeoff(user, project)
     form = TradeoffForm(request.POST or None, initial={"reason": ""} | project.tradeoff_matrix)
     if request.method == "POST":
         if not (can_set or can_propose):

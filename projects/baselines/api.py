@@ -14,7 +14,7 @@ from projects.baselines import services
 from projects.baselines.models import Baseline, BaselineItem
 from projects.baselines.selectors import baseline_items
 from projects.records import Project
-from projects.signatures.api import SignatureSerializer, SignSerializer
+from projects.signatures.api import SignatureSerializer, SignSerializer, signatures_field, signatures_of
 
 
 class BaselineItemSerializer(serializers.ModelSerializer):
@@ -28,6 +28,7 @@ class BaselineSerializer(serializers.ModelSerializer):
         help_text="Each milestone's baselined date; client users see only client-visible milestones."
     )
     created_by_name = serializers.CharField(source="created_by.display_name", read_only=True)
+    signatures = signatures_field()
 
     class Meta:
         model = Baseline
@@ -42,8 +43,13 @@ class BaselineSerializer(serializers.ModelSerializer):
             "created_at",
             "decided_at",
             "items",
+            "signatures",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(SignatureSerializer(many=True))
+    def get_signatures(self, obj) -> list:
+        return signatures_of(obj, self.context)
 
     @extend_schema_field(BaselineItemSerializer(many=True))
     def get_items(self, obj) -> list:
@@ -53,7 +59,8 @@ class BaselineSerializer(serializers.ModelSerializer):
 
 
 class RebaselineSerializer(serializers.Serializer):
-    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
+    # A plain id: a missing project and another client's project must answer alike (404), never "Invalid pk".
+    project = serializers.IntegerField(help_text="Id of the project to re-baseline.")
     reason = serializers.CharField(help_text="Why the plan changes (required, recorded in the audit trail).")
 
 
@@ -72,7 +79,7 @@ class CanRebaseline(RolePermission):
 class BaselineViewSet(ScopedReadOnlyViewSet):
     """Baselines in scope; ``rebaseline`` (PM) proposes, ``approve``/``reject`` (client approver) sign."""
 
-    queryset = Baseline.objects.select_related("project", "created_by").prefetch_related("items")
+    queryset = Baseline.objects.select_related("project", "created_by").prefetch_related("items", "e_signatures")
     serializer_class = BaselineSerializer
     filterset_class = BaselineFilter
     permission_classes = [CanRebaseline]
@@ -82,8 +89,8 @@ class BaselineViewSet(ScopedReadOnlyViewSet):
     def rebaseline(self, request):
         serializer = RebaselineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        project = serializer.validated_data["project"]
-        if not Project.objects.for_user(request.user).filter(pk=project.pk).exists():
+        project = Project.objects.for_user(request.user).filter(pk=serializer.validated_data["project"]).first()
+        if project is None:
             raise Http404
         baseline = services.baseline_propose(
             actor=request.user, project=project, reason=serializer.validated_data["reason"]

@@ -1,6 +1,7 @@
 """Baselines: approved (or proposed) snapshots of every milestone's due date and the budget."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -33,6 +34,8 @@ class Baseline(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    e_signatures = GenericRelation("projects.Signature", related_query_name="baseline")
 
     objects = BaselineQuerySet.as_manager()
 

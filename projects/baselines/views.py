@@ -2,12 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 
 from clients import access
-from core.pages import add_form_errors, get_or_404
+from core.pages import get_or_404
 from projects.baselines import selectors, services
 from projects.signatures.forms import SignForm
 
@@ -20,20 +19,8 @@ def baseline_sign(request, pk: int):
         raise Http404
     form = SignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.baseline_decide(
-                actor=request.user,
-                baseline=baseline,
-                password=form.cleaned_data["password"],
-                approve=form.cleaned_data["decision"] == "approve",
-                comment=form.cleaned_data["comment"],
-            )
-        except ValidationError as error:
-            add_form_errors(form, error)
-        except PermissionDenied as denied:
-            raise Http404 from denied
-        else:
-            messages.success(request, "Signed. The decision is recorded in the audit trail.")
+        if form.sign_with(services.baseline_decide, actor=request.user, baseline=baseline):
+            messages.success(request, "Signed. Your decision is recorded with your electronic signature.")
             return redirect("project-baselines", pk=baseline.project_id)
     proposal = selectors.baseline_proposal(user=request.user, baseline=baseline)
     return render(

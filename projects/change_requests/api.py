@@ -1,12 +1,11 @@
 """API of change requests: draft, submit, withdraw, approve or reject with an e-signature."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from clients import access
-from clients.models import Role
 from core.api import RolePermission, ScopedModelViewSet
 from projects.change_requests import services
 from projects.change_requests.models import ChangeRequest
@@ -17,14 +16,14 @@ from projects.record_api import (
     ProjectRecordSerializer,
     user_name,
 )
-from projects.signatures.api import SignatureSerializer
+from projects.signatures.api import SignatureSerializer, signatures_field, signatures_of
 from projects.signatures.models import SignatureMeaning
 
 
 class CanSignForClient(RolePermission):
     """Only client approvers decide; the service checks that the project is their client's."""
 
-    write_check = staticmethod(lambda user: access.is_client_user(user) and user.role == Role.CLIENT_APPROVER)
+    write_check = staticmethod(access.is_client_approver)
 
 
 class ChangeRequestFilter(ProjectRecordFilter):
@@ -46,11 +45,16 @@ class MovedMilestonesField(serializers.PrimaryKeyRelatedField):
 class ChangeRequestSerializer(ProjectRecordSerializer):
     created_by_name = serializers.SerializerMethodField(help_text="Who drafted the change request.")
     decided_by_name = serializers.SerializerMethodField(help_text="The client approver who decided, if decided.")
+    signatures = signatures_field()
     moved_milestones = MovedMilestonesField(
         many=True,
         required=False,
         help_text="Ids of the open milestones the schedule impact moves; empty: every open milestone.",
     )
+
+    @extend_schema_field(SignatureSerializer(many=True))
+    def get_signatures(self, obj) -> list:
+        return signatures_of(obj, self.context)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -83,6 +87,7 @@ class ChangeRequestSerializer(ProjectRecordSerializer):
             "decided_at",
             "decided_by_name",
             "version",
+            "signatures",
         ]
         read_only_fields = [
             "id",
@@ -133,7 +138,7 @@ class ChangeRequestViewSet(ScopedModelViewSet):
     """
 
     queryset = ChangeRequest.objects.select_related("project", "created_by", "decided_by").prefetch_related(
-        "moved_milestones"
+        "e_signatures", "moved_milestones"
     )
     serializer_class = ChangeRequestSerializer
     filterset_class = ChangeRequestFilter

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 
@@ -20,7 +20,7 @@ from projects.notifications.views import read_notifications_of_this_page
 from projects.pages import GET_POST, project_or_404, render_page
 from projects.signatures.forms import SignForm
 from projects.signatures.selectors import signatures_for
-from projects.signatures.services import signature_is_current
+from projects.signatures.services import signature_verdict
 
 
 @login_required
@@ -101,23 +101,10 @@ def change_request_detail(request, pk: int):
         if action != "sign" or not access.can_sign_for_client(request.user, project):
             raise Http404
         form = SignForm(request.POST)
-        if form.is_valid():
-            try:
-                services.change_request_decide(
-                    actor=request.user,
-                    change=change,
-                    password=form.cleaned_data["password"],
-                    approve=form.cleaned_data["decision"] == "approve",
-                    comment=form.cleaned_data["comment"],
-                )
-            except ValidationError as error:
-                add_form_errors(form, error)
-            except PermissionDenied as denied:
-                raise Http404 from denied
-            else:
-                verb = "approved" if form.cleaned_data["decision"] == "approve" else "rejected"
-                messages.success(request, f"Signed: CR-{change.number} {verb}. The decision is in the audit trail.")
-                return redirect("change-request-detail", pk=change.pk)
+        if form.is_valid() and form.sign_with(services.change_request_decide, actor=request.user, change=change):
+            verb = "approved" if form.approves else "rejected"
+            messages.success(request, f"Signed: CR-{change.number} {verb}, with your electronic signature.")
+            return redirect("change-request-detail", pk=change.pk)
     read_notifications_of_this_page(request)
     pending = change.status in (ChangeRequestStatus.DRAFT, ChangeRequestStatus.SUBMITTED)
     affected = []
@@ -126,7 +113,7 @@ def change_request_detail(request, pk: int):
         affected = services.change_request_moves(change, visible)
     signatures = signatures_for(user=request.user, record=change)
     for signature in signatures:
-        signature.is_current = signature_is_current(signature, change)
+        signature.verdict = signature_verdict(signature, change)
     context = {
         "change": change,
         "project": project,

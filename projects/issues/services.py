@@ -53,10 +53,9 @@ def issue_comment(*, actor, issue: Issue, body: str) -> IssueComment:
     if not (body or "").strip():
         raise ValidationError({"body": ["Write a comment."]})
     client_side = access.is_client_user(actor)
-    if client_side:
-        if issue.project.client_id != actor.client_id or issue.visibility != Visibility.SHARED:
+    if not access.can_comment(actor, issue):
+        if client_side:
             raise PermissionDenied("Client users comment only on issues shared with them.")
-    elif not access.is_staff_user(actor) or actor.role == "leadership":
         raise PermissionDenied("Only the CMO's project managers and administrators comment for the CMO.")
     with audit_context(actor=actor, reason="Comment added"):
         comment = IssueComment.objects.create(issue=issue, author=actor, body=body.strip())

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from clients import access
-from clients.models import Role
 from core.pages import add_form_errors, get_or_404
 from projects.issues import services
 from projects.issues.forms import IssueCommentForm, IssueRaiseForm, IssueResolveForm
@@ -41,7 +40,7 @@ def _can_raise_issue(user, project: Project) -> bool:
 
 def _can_comment(user) -> bool:
     """Clients comment on issues they can see (shared ones); for the CMO, PMs and administrators."""
-    return access.is_client_user(user) or (access.is_staff_user(user) and user.role != Role.LEADERSHIP)
+    return access.can_comment(user)
 
 
 def _with_durations(issue: Issue, now: dt.datetime) -> Issue:

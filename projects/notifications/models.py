@@ -25,6 +25,9 @@ class Notification(models.Model):
     created = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Failed e-mail attempts; after MAX_EMAIL_ATTEMPTS the sweep stops retrying."
+    )
 
     objects = NotificationQuerySet.as_manager()
 

@@ -11,7 +11,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clients.models import Role, User
@@ -20,6 +20,7 @@ from projects.notifications.models import Notification
 from projects.records import Project
 
 logger = logging.getLogger(__name__)
+MAX_EMAIL_ATTEMPTS = 5
 
 
 def client_approvers(project: Project):
@@ -59,7 +60,7 @@ def send_emails(ids: list[int] | None = None) -> int:
     """E-mail the given notifications (or every pending one); returns how many were sent."""
     with transaction.atomic():
         pending = (
-            Notification.objects.filter(emailed_at__isnull=True)
+            Notification.objects.filter(emailed_at__isnull=True, email_attempts__lt=MAX_EMAIL_ATTEMPTS)
             .select_related("recipient")
             .select_for_update(skip_locked=True, of=("self",))
         )
@@ -68,19 +69,30 @@ def send_emails(ids: list[int] | None = None) -> int:
         return _send(list(pending))
 
 
+def email_subject(text: str) -> str:
+    """One line, whatever the text holds (a newline in a header would make the mail library refuse it)."""
+    return "[CMO Portal] " + " ".join(text.split())[:80]
+
+
 def _send(pending: list[Notification]) -> int:
+    """Each message on its own: one that cannot be sent is counted and logged, never blocks nor repeats others."""
     sent = 0
     for notification in pending:
         recipient = notification.recipient
         if not recipient.email:
             continue
         link = f"{settings.PORTAL_BASE_URL}{notification.url}" if notification.url else settings.PORTAL_BASE_URL
-        send_mail(
-            subject=f"[CMO Portal] {notification.text[:80]}",
-            message=f"{notification.text}\n\nOpen in the portal: {link}\n",
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[recipient.email],
-        )
+        try:
+            send_mail(
+                subject=email_subject(notification.text),
+                message=f"{notification.text}\n\nOpen in the portal: {link}\n",
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[recipient.email],
+            )
+        except Exception:  # SMTP errors, bad headers, ...: this one waits for the next sweep, the others go
+            logger.exception("E-mail of notification %s failed", notification.pk)
+            Notification.objects.filter(pk=notification.pk).update(email_attempts=F("email_attempts") + 1)
+            continue
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
         sent += 1
     return sent

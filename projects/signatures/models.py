@@ -36,6 +36,12 @@ class Signature(models.Model):
     record = GenericForeignKey("content_type", "object_id")
     content = models.JSONField(help_text="The record's content as signed (canonical JSON).")
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of the canonical content.")
+    binding = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="HMAC (server key) over the content hash, the signed record, signer, printed name, meaning and "
+        "UTC time: a signature copied to another record or edited in the database no longer verifies.",
+    )
 
     objects = SignatureQuerySet.as_manager()
 

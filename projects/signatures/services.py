@@ -1,5 +1,6 @@
 """21 CFR Part 11 e-signatures: sign with the password re-entered, the canonical content and its hash."""
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -8,12 +9,42 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from projects.signatures.models import Signature, SignatureMeaning
 
 SIGNATURE_MAX_FAILURES = 5  # 21 CFR 11.300(d): detect and stop repeated unauthorised attempts
 SIGNATURE_LOCK_SECONDS = 15 * 60
 logger = logging.getLogger(__name__)
+
+
+def signature_binding(
+    *,
+    content_hash: str,
+    content_type_id: int,
+    object_id: int,
+    project_id: int,
+    signer_id: int,
+    printed_name: str,
+    meaning: str,
+    signed_at,
+) -> str:
+    """HMAC-SHA-256 (keyed by the server's secret, so a database superuser cannot recompute it) that binds the
+    signed content to its record, signer, printed name, meaning and UTC time (21 CFR 11.50, 11.70)."""
+    message = "|".join(
+        [
+            content_hash,
+            str(content_type_id),
+            str(object_id),
+            str(project_id),
+            str(signer_id),
+            printed_name,
+            meaning,
+            signed_at.astimezone(dt.UTC).isoformat(),
+        ]
+    )
+    return salted_hmac("cmo-portal.e-signature", message, algorithm="sha256").hexdigest()
 
 
 def canonical_content(record) -> dict:
@@ -43,9 +74,10 @@ def signature_sign(*, actor, record, password: str, meaning: str) -> Signature:
         raise ValidationError({"password": ["The password is not correct; nothing was signed."]})
     cache.delete(failures_key)
     content = canonical_content(record)
-    return Signature.objects.create(
+    signature = Signature(
         signer=actor,
         printed_name=actor.display_name,
+        signed_at=timezone.now(),
         meaning=meaning,
         project_id=record.project_id,
         content_type=ContentType.objects.get_for_model(record),
@@ -53,6 +85,42 @@ def signature_sign(*, actor, record, password: str, meaning: str) -> Signature:
         content=content,
         content_hash=content_hash(content),
     )
+    signature.binding = _binding_of(signature)
+    signature.save()
+    return signature
+
+
+def _binding_of(signature: Signature) -> str:
+    return signature_binding(
+        content_hash=signature.content_hash,
+        content_type_id=signature.content_type_id,
+        object_id=signature.object_id,
+        project_id=signature.project_id,
+        signer_id=signature.signer_id,
+        printed_name=signature.printed_name,
+        meaning=signature.meaning,
+        signed_at=signature.signed_at,
+    )
+
+
+VALID = "valid"
+CHANGED = "changed since signed"
+FORGED = "signature invalid (altered or copied)"
+
+
+def signature_verdict(signature: Signature, record) -> str:
+    """Checked on every display: the signature is its own (binding), its content is what it says (hash), it
+    belongs to this record and project, and the record has not changed since."""
+    bound_here = (
+        signature.content_type_id == ContentType.objects.get_for_model(record).pk
+        and signature.object_id == record.pk
+        and signature.project_id == record.project_id
+    )
+    consistent = content_hash(signature.content) == signature.content_hash
+    binding_ok = bool(signature.binding) and constant_time_compare(signature.binding, _binding_of(signature))
+    if not (bound_here and consistent and binding_ok):
+        return FORGED
+    return VALID if signature_is_current(signature, record) else CHANGED
 
 
 def signature_is_current(signature: Signature, record) -> bool:

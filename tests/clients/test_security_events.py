@@ -69,3 +69,22 @@ def test_an_export_is_recorded_with_what_was_exported(world, client):
     assert event.user == world.pm
     assert event.detail["export"] == "project audit trail (CSV)"
     assert event.detail["project"] == world.project_a.code
+
+
+def test_a_deactivated_user_cannot_log_in_and_the_username_is_never_taken_again(world, client):
+    from django.core.exceptions import ValidationError
+
+    from clients import services
+
+    services.user_deactivate(actor=world.admin, user=world.pm, reason="Left the company")
+    refused = client.post(reverse("login"), {"username": "pm", "password": PASSWORD})
+    assert refused.status_code == 200  # the login page again, not a redirect into the portal
+    assert "_auth_user_id" not in client.session
+    response = client.post(reverse("api:token"), {"username": "pm", "password": PASSWORD})
+    assert response.status_code == 400
+    with pytest.raises(ValidationError) as error:
+        services.user_create(actor=world.admin, username="pm", password="another-Passw0rd-1", role=Role.PROJECT_MANAGER)
+    assert "username" in error.value.message_dict
+    events = User.pgh_event_model.objects.filter(pgh_obj_id=world.pm.pk).order_by("pgh_id")
+    assert events.last().is_active is False
+    assert events.last().pgh_context.metadata["reason"] == "Left the company"

@@ -74,6 +74,10 @@ def test_admin_change_is_recorded_with_channel_admin(world, client):
     form = page.context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items() if not isinstance(v, list)}
     data.update(name="Renamed in admin", client=world.client_a.pk, manager=world.pm.pk)
+    refused = client.post(url, data)  # issue 11: an admin edit of a tracked record needs a reason
+    assert refused.status_code == 200
+    assert "Say why you change this project" in refused.content.decode()
+    data["reason"] = "Programme renamed by the client"
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     (event,) = [
@@ -182,3 +186,18 @@ def test_audit_page_query_count_is_fixed(world, client, django_assert_max_num_qu
         )
     with django_assert_max_num_queries(len(ctx.captured_queries)):
         client.get(url)
+
+
+@pytest.mark.django_db(transaction=True)  # the rename comes later, in a transaction of its own
+def test_a_renamed_user_keeps_the_old_name_on_old_changes(world):
+    """Issue 11, finding 5: names are frozen into each event when it is written."""
+    from clients.models import User
+    from projects import audit
+    from projects.milestones import services as milestone_services
+
+    milestone_services.milestone_update(actor=world.pm, milestone=world.milestone_a, percent_complete=40)
+    old_name = f"{world.pm.display_name} ({world.pm.username})"
+    User.objects.filter(pk=world.pm.pk).update(full_name="Renamed Person", username="renamed.pm")
+    entries = audit.project_audit_trail(project=world.project_a)
+    (update,) = [e for e in entries if e.record_type == "Milestone" and e.action == "update"]
+    assert update.actor == old_name

@@ -1,0 +1,13 @@
+"""Template context for every page: what the user may do, decided by clients/access.py (no role literals)."""
+
+from clients import access
+
+
+def permissions(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "can_lead": access.can_lead(user),
+        "sees_own_projects_only": access.sees_own_projects_only(user),
+    }

@@ -1,0 +1,34 @@
+"""API tokens that expire, can be revoked, and die with a password change (issue 11 finding 8, issue 12 item 4)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
+
+
+def token_lifetime() -> dt.timedelta:
+    return dt.timedelta(hours=settings.API_TOKEN_TTL_HOURS)
+
+
+def token_expired(token: Token, now: dt.datetime | None = None) -> bool:
+    return token.created + token_lifetime() <= (now or timezone.now())
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <t>``; a token older than API_TOKEN_TTL_HOURS is refused (401) and deleted."""
+
+    def authenticate_credentials(self, key):
+        user, token = super().authenticate_credentials(key)
+        if token_expired(token):
+            token.delete()
+            raise exceptions.AuthenticationFailed("The token has expired: ask for a new one at /api/v1/auth/token/.")
+        return user, token
+
+
+def tokens_revoke(*, user) -> int:
+    """Every API token of ``user`` stops working (sign-out of the API, a password change, a deactivation)."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted
