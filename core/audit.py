@@ -6,9 +6,11 @@ api, admin); tasks and commands use ``audit_context(channel=...)``; services add
 the ``reason``.
 """
 
+import uuid
 from contextlib import contextmanager
 
 import pghistory
+import pghistory.runtime as pghistory_runtime
 import pgtrigger
 from pghistory.middleware import HistoryMiddleware
 
@@ -41,14 +43,33 @@ class AuditMiddleware(HistoryMiddleware):
 
 @contextmanager
 def audit_context(*, actor=None, channel: str | None = None, reason: str | None = None):
-    """Enter (or extend) the audit context; only the keys given are set."""
+    """Enter an audit context: who (frozen name), through which channel, why.
+
+    Attribution is per call, not per transaction: inside an outer context (the request's, a command's) a call
+    that adds or changes who or why gets a context of its own, so two edits by two people (or with two
+    reasons) in one transaction are each attributed to theirs. pghistory re-sends the current context with
+    every statement, so swapping it for the block is enough (pghistory 3.9, ``runtime._tracker``).
+    """
     metadata = actor_metadata(actor)
     if channel:
         metadata["channel"] = channel
     if reason:
         metadata["reason"] = reason
-    with pghistory.context(**metadata) as ctx:
-        yield ctx
+    current = getattr(pghistory_runtime._tracker, "value", None)
+    if current is None:
+        with pghistory.context(**metadata) as ctx:
+            yield ctx
+        return
+    merged = {**current.metadata, **metadata}
+    if merged == current.metadata:
+        yield current
+        return
+    own = pghistory_runtime.Context(id=uuid.uuid4(), metadata=merged)
+    pghistory_runtime._tracker.value = own
+    try:
+        yield own
+    finally:
+        pghistory_runtime._tracker.value = current
 
 
 def audited(**extra):

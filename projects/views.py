@@ -26,6 +26,8 @@ from projects.milestones import services as milestone_services
 from projects.milestones.forms import MilestoneEditForm
 from projects.milestones.timeline import render_timeline
 from projects.records import Project, project_get
+from projects.signatures.selectors import signatures_of_records
+from projects.signatures.services import signature_verdict
 
 
 @login_required
@@ -152,6 +154,9 @@ def project_baselines(request, pk: int):
     context = _project_context(request, pk)
     page = context["page"]
     comparisons = [(b, baseline_selectors.baseline_comparison(user=request.user, baseline=b)) for b in page.baselines]
+    signed = signatures_of_records(user=request.user, records=page.baselines)
+    for baseline in page.baselines:
+        baseline.signed = [(s, signature_verdict(s, baseline)) for s in signed.get(baseline.pk, [])]
     form = RebaselineForm(request.POST or None)
     if request.method == "POST":
         if not page.can_edit:

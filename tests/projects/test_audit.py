@@ -201,3 +201,34 @@ def test_a_renamed_user_keeps_the_old_name_on_old_changes(world):
     entries = audit.project_audit_trail(project=world.project_a)
     (update,) = [e for e in entries if e.record_type == "Milestone" and e.action == "update"]
     assert update.actor == old_name
+
+
+def test_two_edits_by_two_users_in_one_transaction_are_each_attributed(world):
+    """Issue 11, finding 4: attribution is per change, not last-writer-wins per transaction."""
+    from django.db import transaction
+
+    from core.audit import audit_context
+    from projects.milestones import services as milestone_services
+    from projects.risks import services as risk_services
+
+    with transaction.atomic(), audit_context(channel="command", reason="Nightly data fix"):
+        milestone_services.milestone_update(actor=world.pm, milestone=world.milestone_a, percent_complete=35)
+        risk = risk_services.risk_create(
+            actor=world.admin,
+            project=world.project_a,
+            title="Resin shortage",
+            probability=3,
+            impact=4,
+            reason="Raised at the steering committee",
+        )
+    (milestone_event,) = updates_of(world.milestone_a)
+    risk_event = type(risk).pgh_event_model.objects.get(pgh_obj_id=risk.pk)
+    m, r = milestone_event.pgh_context, risk_event.pgh_context.metadata
+    assert (m["user"], m["username"], m["channel"]) == (world.pm.pk, "pm", "command")
+    assert "reason" not in m or m["reason"] == "Nightly data fix"
+    assert (r["user"], r["username"], r["reason"], r["channel"]) == (
+        world.admin.pk,
+        world.admin.username,
+        "Raised at the steering committee",
+        "command",
+    )

@@ -81,3 +81,26 @@ def test_a_record_changed_after_signing_shows_changed_since_signed(world, client
     page, verdicts = page_and_api(world.pm, change, client)
     assert verdicts == ["changed since signed"]
     assert "changed since signed" in page
+
+
+@pytest.mark.django_db
+def test_the_baselines_page_manifests_each_signature_and_its_verdict(world, client):
+    from django.utils import timezone
+
+    from projects.baselines import services as baseline_services
+    from projects.milestones.models import Milestone
+    from projects.services import project_start
+
+    ahead = timezone.localdate() + __import__("datetime").timedelta(days=60)
+    Milestone.objects.filter(project=world.project_a).update(baseline_date=ahead, forecast_date=ahead)
+    project_start(actor=world.pm, project=world.project_a)
+    baseline = baseline_services.baseline_propose(actor=world.pm, project=world.project_a, reason="Supplier delay")
+    baseline_services.baseline_decide(actor=world.approver_a, baseline=baseline, password=PASSWORD, approve=True)
+    client.force_login(world.viewer_a)
+    url = reverse("project-baselines", kwargs={"pk": world.project_a.pk})
+    page = client.get(url).content.decode()
+    assert f"signed by {world.approver_a.display_name}" in page
+    assert "UTC" in page
+    assert "signature invalid" not in page
+    as_superuser("UPDATE projects_signature SET meaning = 'review'", [])
+    assert "signature invalid (altered or copied)" in client.get(url).content.decode()
