@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from clients import access
 from clients.models import CLIENT_ROLES, CalendarFeedToken, Client, Role, User
 
 CALENDAR_FEED_SECRET_BYTES = 32  # 256 bits of randomness, 43 URL-safe characters
@@ -76,11 +77,50 @@ def user_deactivate(*, actor: User, user: User, reason: str) -> User:
 
 
 @transaction.atomic
-def client_create(*, actor: User | None, name: str, slug: str, active: bool = True) -> Client:
-    client = Client(name=name, slug=slug, active=active)
+def client_create(*, actor: User | None, name: str, slug: str, active: bool = True, reason: str = "") -> Client:
+    """Onboard a client (a tenant); its users are created next (``user_create``). ``slug`` never changes."""
+    from core.audit import audit_context
+
+    if actor is not None and not access.can_manage_users(actor):
+        raise PermissionDenied("Only administrators create clients.")
+    client = Client(name=(name or "").strip(), slug=slug, active=active)
     client.full_clean()
-    client.save()
+    with audit_context(actor=actor, reason=(reason or "").strip() or "Client onboarded"):
+        client.save()
     return client
+
+
+@transaction.atomic
+def client_update(*, actor: User, client: Client, reason: str, name: str | None = None, active: bool | None = None):
+    """Rename a client or (de)activate it, with the reason in the audit trail; an unchanged request writes nothing.
+
+    Deactivating hides everything from the client's users at once (``for_user``); their accounts stay.
+    """
+    from core.audit import audit_context
+
+    if not access.can_manage_users(actor):
+        raise PermissionDenied("Only administrators change clients.")
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    changes: dict[str, object] = {}
+    if name is not None and name.strip() != client.name:
+        changes["name"] = name.strip()
+    if active is not None and active != client.active:
+        changes["active"] = active
+    if not changes:
+        return client
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["Say why the client is renamed or (de)activated (audit trail)."]})
+    for field, value in changes.items():
+        setattr(client, field, value)
+    client.full_clean()
+    with audit_context(actor=actor, reason=reason.strip()):
+        client.save(update_fields=list(changes))
+    return client
+
+
+def client_deactivate(*, actor: User, client: Client, reason: str) -> Client:
+    """Offboard a client: its users see nothing from now on; nothing is deleted (``client_update``)."""
+    return client_update(actor=actor, client=client, reason=reason, active=False)
 
 
 # --- Calendar subscription links -----------------------------------------------------

@@ -14,7 +14,7 @@ def seal_audit_chain() -> int:
     return audit_seal()
 
 
-@shared_task(name="cmo_portal.tasks.verify_audit_chain", acks_late=True, soft_time_limit=600, time_limit=660)
+@shared_task(name="cmo_portal.tasks.verify_audit_chain", acks_late=True, soft_time_limit=480, time_limit=540)
 def verify_audit_chain() -> bool:
     """Seal, then verify; a broken chain alerts leadership and administrators (bell and e-mail)."""
     from cmo_portal.audit_chain import audit_seal, audit_verify

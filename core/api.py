@@ -2,7 +2,10 @@
 
 from django import forms
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import permissions, viewsets
 
 
@@ -87,3 +90,98 @@ class IdFilter(filters.NumberFilter):
     def __init__(self, *args, help_text: str = "", **kwargs):
         super().__init__(*args, help_text=help_text, **kwargs)
         extend_schema_field({"type": "integer", "description": help_text})(self)
+
+
+# --- OpenAPI: the error answers every operation can give ------------------------------------------------------
+
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
+ERROR_SCHEMAS = {
+    "ErrorFieldMap": {
+        "type": "object",
+        "description": "Bad input (400): each key a field of the request (or ``non_field_errors``), each value its "
+        "messages; nested fields carry their own map. Nothing was written.",
+        "properties": {"non_field_errors": _MESSAGES},
+        "additionalProperties": {"description": "The messages for this field."},
+    },
+    "ErrorDetail": {
+        "type": "object",
+        "description": "Not authenticated (401), not allowed for your role (403) or not in your scope (404).",
+        "properties": {"detail": {"type": "string"}},
+    },
+    "PreconditionRequired": {
+        "type": "object",
+        "description": "428: send ``If-Match`` with the ETag of a GET of this record.",
+        "properties": {"non_field_errors": _MESSAGES},
+        "required": ["non_field_errors"],
+    },
+    "PreconditionFailed": {
+        "type": "object",
+        "description": "412: the record changed since you read it; GET it again (``current_version``).",
+        "properties": {"non_field_errors": _MESSAGES, "current_version": {"type": "integer"}},
+        "required": ["non_field_errors", "current_version"],
+    },
+}
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+ERROR_BODIES = {
+    "400": "ErrorFieldMap",
+    "401": "ErrorDetail",
+    "403": "ErrorDetail",
+    "404": "ErrorDetail",
+    "412": "PreconditionFailed",
+    "428": "PreconditionRequired",
+}
+
+
+class PortalAutoSchema(AutoSchema):
+    """drf-spectacular's schema plus the truth about errors: 400 (field map) on writes and filtered lists, 401/403
+    where a login or a role is needed, 404 on detail routes and paginated lists, and ``If-Match`` with 412/428 on
+    updates of versioned records (``VersionedUpdateMixin``). Declared responses of an operation are kept."""
+
+    def _versioned_update(self) -> bool:
+        return isinstance(self.view, VersionedUpdateMixin) and self.method in ("PUT", "PATCH")
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._versioned_update():
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    required=True,
+                    description='The ETag of your last GET of this record, e.g. "3". Missing: 428; stale: 412.',
+                )
+            )
+        return parameters
+
+    def _error(self, name: str) -> dict:
+        component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=ERROR_SCHEMAS[name])
+        self.registry.register_on_missing(component)
+        return {"content": {"application/json": {"schema": component.ref}}}
+
+    def _needs_login(self) -> bool:
+        return not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        responses = operation["responses"]
+        query = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
+        errors: dict[str, tuple[str, str]] = {}
+        if self.method in WRITE_METHODS or any(p["name"] != "page" for p in query):
+            errors["400"] = ("ErrorFieldMap", "Bad input: a field map of messages; nothing was written.")
+        if self._needs_login():
+            errors["401"] = ("ErrorDetail", "No valid credentials (a missing, expired or revoked token).")
+            errors["403"] = ("ErrorDetail", "Your role may not do this.")
+        if "{" in path or any(p["name"] == "page" for p in query):
+            errors["404"] = ("ErrorDetail", "Not found, or not in your scope (another client's record).")
+        if self._versioned_update():
+            errors["412"] = ("PreconditionFailed", "Stale If-Match: the record changed since you read it.")
+            errors["428"] = ("PreconditionRequired", "If-Match missing.")
+        for code, (name, description) in errors.items():
+            responses.setdefault(code, {"description": description, **self._error(name)})
+        for code, name in ERROR_BODIES.items():  # an error declared by the view without a body gets the standard one
+            if code in responses and "content" not in responses[code]:
+                responses[code].update(self._error(name))
+        return operation

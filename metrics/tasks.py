@@ -1,4 +1,8 @@
-"""Celery tasks: thin wrappers (ids in, a service call, retries and time limits)."""
+"""Celery tasks: thin wrappers (ids in, a service call, retries and time limits).
+
+Every hard ``time_limit`` plus the longest retry countdown (``retry_backoff_max``) stays under the broker's
+visibility timeout (``settings.REDIS_VISIBILITY_TIMEOUT``, 10 minutes): see docs/operations.md, "Killed tasks".
+"""
 
 import logging
 
@@ -29,9 +33,10 @@ def recompute_project_scores(project_id: int) -> int:
     acks_late=True,
     autoretry_for=(Exception,),
     retry_backoff=True,
+    retry_backoff_max=60,
     max_retries=3,
-    soft_time_limit=600,
-    time_limit=660,
+    soft_time_limit=420,
+    time_limit=480,
 )
 def recompute_all_scores(at: str | None = None) -> int:
     """Recompute every active project's scores (beat, every 15 minutes); catches up stale ones.
@@ -50,6 +55,7 @@ def recompute_all_scores(at: str | None = None) -> int:
     acks_late=True,
     autoretry_for=(Exception,),
     retry_backoff=True,
+    retry_backoff_max=120,
     max_retries=3,
     soft_time_limit=300,
     time_limit=360,
@@ -71,9 +77,10 @@ def run_survey_schedule(at: str | None = None) -> dict[str, int] | None:
     acks_late=True,
     autoretry_for=(Exception,),
     retry_backoff=True,
+    retry_backoff_max=60,
     max_retries=3,
-    soft_time_limit=1800,
-    time_limit=1900,
+    soft_time_limit=420,
+    time_limit=480,
 )
 def roll_up_lean_metrics(at: str | None = None) -> int | None:
     """Nightly (beat): Lean counters per project and quarter, then the clients' KPI targets; idempotent.
@@ -89,7 +96,8 @@ def roll_up_lean_metrics(at: str | None = None) -> int | None:
 
 @shared_task(name="metrics.tasks.send_weekly_digest", soft_time_limit=300, time_limit=360)
 def send_weekly_digest() -> int | None:
-    """Monday 07:00 UTC: leadership's portfolio digest and each client user's own projects."""
+    """Monday 07:00 UTC: leadership's portfolio digest and each client user's own projects; once per ISO week
+    (not acks_late: a digest killed mid-send is not redelivered; a new dispatch that week sends nothing)."""
     from metrics.portfolio.digest import weekly_digest_send
 
     return weekly_digest_send()

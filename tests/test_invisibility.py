@@ -29,7 +29,7 @@ from django.urls import resolve, reverse
 from clients.models import Client, User
 from clients.services import calendar_feed_token_issue
 from metrics.lean import services as lean_services
-from metrics.portfolio.digest import weekly_digest_send
+from metrics.portfolio.digest import weekly_digest_messages
 from metrics.scores.models import TradeoffProposal
 from metrics.scores.services import scores_recompute, tradeoff_propose
 from metrics.surveys.models import SurveyInvitation, SurveyResponse
@@ -464,9 +464,10 @@ def snapshot(s: Shared, user: User) -> dict[str, str]:
     view["e-mail: notifications to the client's users"] = _email_text(
         [m for m in _emails_to(client_users) if "Weekly digest" not in m.subject]
     )
-    sent_before = len(mail.outbox)
-    weekly_digest_send(now=s.now)
-    view["e-mail: weekly digest to the client's users"] = _email_text(_emails_to(client_users, since=sent_before))
+    # What this week's digest carries (composed, not sent: the digest goes out once per week).
+    addresses = {u.email for u in client_users}
+    digest = [m for m in weekly_digest_messages(now=s.now) if addresses & set(m.to)]
+    view["e-mail: weekly digest to the client's users"] = _email_text(digest)
     return view
 
 

@@ -10,6 +10,23 @@ class ClientSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "slug", "active"]
 
 
+class ClientCreateSerializer(serializers.Serializer):
+    """Onboard a client; uniqueness of name and slug is checked by the service (400 with the field)."""
+
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=60, help_text="Short, unique, never changes (used in links).")
+    active = serializers.BooleanField(default=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="For the audit trail.")
+
+
+class ClientUpdateSerializer(serializers.Serializer):
+    """Rename or (de)activate a client; ``reason`` is required when something changes (audit trail)."""
+
+    name = serializers.CharField(max_length=200, required=False)
+    active = serializers.BooleanField(required=False, help_text="false: the client's users see nothing any more.")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="For the audit trail.")
+
+
 class UserSerializer(serializers.ModelSerializer):
     client = serializers.PrimaryKeyRelatedField(
         queryset=Client.objects.all(), required=False, allow_null=True, help_text="Required for client roles."
@@ -35,7 +52,7 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    client = ClientSerializer(read_only=True)
+    client = ClientSerializer(read_only=True, allow_null=True, help_text="null for CMO staff.")
 
     class Meta:
         model = User

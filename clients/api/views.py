@@ -1,5 +1,5 @@
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
@@ -10,7 +10,9 @@ from rest_framework.views import APIView
 
 from clients import access, services
 from clients.api.serializers import (
+    ClientCreateSerializer,
     ClientSerializer,
+    ClientUpdateSerializer,
     MeSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
@@ -19,7 +21,7 @@ from clients.api.serializers import (
 from clients.models import Client, SecurityEventKind, User
 from clients.security import security_event_record
 from clients.tokens import ExpiringTokenAuthentication, token_expired, tokens_revoke
-from core.api import ScopedQuerysetMixin, ScopedReadOnlyViewSet
+from core.api import RolePermission, ScopedQuerysetMixin
 
 
 class IsUserAdmin(permissions.BasePermission):
@@ -27,12 +29,54 @@ class IsUserAdmin(permissions.BasePermission):
         return access.can_manage_users(request.user)
 
 
-class ClientViewSet(ScopedReadOnlyViewSet):
-    """Clients in the caller's scope: a client user sees only their own."""
+class ClientPermission(RolePermission):
+    write_check = staticmethod(access.can_manage_users)
+
+
+class ClientViewSet(
+    ScopedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Clients in the caller's scope: a client user sees only their own. Administrators onboard (POST), rename
+    and (de)activate (PATCH, with ``reason``) clients; clients are never deleted."""
 
     queryset = Client.objects.all()
     serializer_class = ClientSerializer
+    permission_classes = [ClientPermission]
     filterset_fields = ["active", "slug"]
+
+    @extend_schema(request=ClientCreateSerializer, responses={201: ClientSerializer})
+    def create(self, request):
+        data = _validated(ClientCreateSerializer, request.data)
+        client = services.client_create(
+            actor=request.user,
+            name=data["name"],
+            slug=data["slug"],
+            active=data["active"],
+            reason=data.get("reason", ""),
+        )
+        return Response(ClientSerializer(client).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ClientUpdateSerializer, responses=ClientSerializer)
+    def partial_update(self, request, pk=None):
+        client = self.get_object()
+        data = _validated(ClientUpdateSerializer, request.data)
+        client = services.client_update(
+            actor=request.user,
+            client=client,
+            reason=data.get("reason", ""),
+            name=data.get("name"),
+            active=data.get("active"),
+        )
+        return Response(ClientSerializer(client).data)
+
+
+def _validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class UserViewSet(
@@ -101,7 +145,9 @@ class TokenView(APIView):
         security_event_record(kind=SecurityEventKind.TOKEN_ISSUED, request=request, user=user, new=created)
         return Response({"token": token.key}, status=status.HTTP_200_OK)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        request=None, responses={204: None, 401: OpenApiResponse(description="No valid token: nothing to revoke.")}
+    )
     def delete(self, request):
         """Revoke the token used for this request (and every other token of yours)."""
         if not request.user.is_authenticated:

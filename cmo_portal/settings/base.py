@@ -137,12 +137,25 @@ STORAGES = {
 }
 
 # --- Cache and Celery -----------------------------------------------------
+# Redis redelivers a message not acknowledged within the visibility timeout (a worker killed mid-task): 10 minutes,
+# above every task's hard time limit plus its longest retry countdown, so a running or waiting task is never
+# delivered twice, and a killed recompute is redone within 10 minutes (docs/operations.md, "Killed tasks").
+REDIS_VISIBILITY_TIMEOUT = 600
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis down: cache reads miss and writes are dropped (core.cache.FailSoftRedisCache) and an enqueue gives up
+# (core.broker.send_task_safely logs it), each within about a second: no request waits on a dead Redis.
+REDIS_CACHE = {
+    "BACKEND": "core.cache.FailSoftRedisCache",
+    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+}
+REDIS_BROKER_SOCKET_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 3}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {**REDIS_CACHE, "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
+    CELERY_BROKER_TRANSPORT_OPTIONS |= REDIS_BROKER_SOCKET_TIMEOUTS
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_FS_DIR = VAR_DIR / "celery"
@@ -166,9 +179,16 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="cmo-portal")
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_TASK_ACKS_LATE = False  # opted in per task, only where the task is idempotent
+# With acks_late, a task whose worker process dies (OOM, SIGKILL) goes back to the queue at once, not after the
+# visibility timeout; only idempotent tasks opt in to acks_late (docs/operations.md).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A down broker must not hold a request: one quick retry of the publish, then the durable marks (scores_stale,
+# unsent notifications) let the scheduled runs catch up (docs/decisions.md, "Redis down").
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Static, versioned schedule (GxP change control: schedules change by review).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "recompute-all-scores": {
@@ -215,7 +235,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.PortalAutoSchema",
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",

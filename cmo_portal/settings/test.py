@@ -19,7 +19,7 @@ if DATABASE_OWNER:  # noqa: F405 -- tests create, flush and drop databases: they
 if env.str("CMO_TEST_DATABASE_NAME", default=""):
     # Set for Celery workers started by the tests: they must use the test database.
     DATABASES["default"]["NAME"] = env.str("CMO_TEST_DATABASE_NAME")
-# A cache namespace of this run's own (counters such as failed signatures live in the cache).
+# A cache namespace of this run's own (throttle windows and charts live in the cache).
 CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"
 
 if env.bool("CMO_TEST_BEAT_PING", default=False):

@@ -1,4 +1,5 @@
 """The weekly digest e-mail (Monday 07:00 UTC): leadership gets the portfolio, client users their projects.
+It goes out once per ISO week (``PeriodicRun``), however often the task is dispatched.
 
 Each recipient's content comes from that recipient's own scope (``for_user``), so a client's digest can
 only hold its own projects and never internal cost figures.
@@ -8,12 +9,13 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Role, User
 from metrics.locks import DIGEST_LOCK, try_xact_lock
+from metrics.periodic_runs.services import WEEKLY_DIGEST, iso_week_start, periodic_run_claim
 from metrics.portfolio.selectors import portfolio_rows
 from projects import selectors as project_selectors
 
@@ -40,29 +42,44 @@ def _leadership_lines(user) -> list[str]:
     return [f"{len(rows)} open projects, {red} red.", *lines]
 
 
+def weekly_digest_messages(*, now: dt.datetime) -> list[EmailMessage]:
+    """The digest each recipient would get (leadership and every active client user with projects); sends nothing."""
+    recipients = (
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .filter(role__in=[Role.LEADERSHIP, Role.CLIENT_VIEWER, Role.CLIENT_APPROVER])
+        .select_related("client")
+        .order_by("pk")
+    )
+    messages = []
+    for user in recipients:
+        lines = _leadership_lines(user) if user.role == Role.LEADERSHIP else _client_lines(user)
+        if not lines:
+            continue
+        greeting = f"Hello {user.display_name},\n\nYour week in the CMO Portal ({now:%d %b %Y}):\n\n"
+        messages.append(
+            EmailMessage(
+                subject="[CMO Portal] Weekly digest",
+                body=greeting + "\n".join(lines) + f"\n\nDetails: {settings.PORTAL_BASE_URL}/\n",
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[user.email],
+            )
+        )
+    return messages
+
+
 def weekly_digest_send(*, now: dt.datetime | None = None) -> int | None:
-    """Send the digest to leadership and every active client user with projects; returns e-mails sent."""
+    """Send this ISO week's digest, once: returns the e-mails sent; None when skipped (another run holds the
+    lock, or the week's digest already went out, whatever the number of beats, dispatches or retries)."""
     now = now or timezone.now()
     with transaction.atomic():
         if not try_xact_lock(DIGEST_LOCK):
             logger.info("Another digest run holds the lock; skipping.")
             return None
-        recipients = (
-            User.objects.filter(is_active=True)
-            .exclude(email="")
-            .filter(role__in=[Role.LEADERSHIP, Role.CLIENT_VIEWER, Role.CLIENT_APPROVER])
-        )
-        sent = 0
-        for user in recipients.select_related("client"):
-            lines = _leadership_lines(user) if user.role == Role.LEADERSHIP else _client_lines(user)
-            if not lines:
-                continue
-            greeting = f"Hello {user.display_name},\n\nYour week in the CMO Portal ({now:%d %b %Y}):\n\n"
-            send_mail(
-                subject="[CMO Portal] Weekly digest",
-                message=greeting + "\n".join(lines) + f"\n\nDetails: {settings.PORTAL_BASE_URL}/\n",
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[user.email],
-            )
-            sent += 1
-    return sent
+        week = iso_week_start(now)
+        if not periodic_run_claim(job=WEEKLY_DIGEST, period_start=week):
+            logger.info("The digest of the week of %s already went out; skipping.", f"{week:%Y-%m-%d}")
+            return None
+        messages = weekly_digest_messages(now=now)
+        # Sent inside the transaction: if sending fails, the week's claim rolls back and a retry can send.
+        return get_connection().send_messages(messages) or 0

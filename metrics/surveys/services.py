@@ -27,6 +27,7 @@ from clients import access
 from clients.models import CLIENT_ROLES, User
 from core.audit import audit_context
 from metrics.locks import SURVEY_SCHEDULE_LOCK, try_xact_lock
+from metrics.periodic_runs.services import SURVEY_SCHEDULE, hour_start, periodic_run_claim
 from metrics.quarters import quarter_of
 from metrics.surveys.models import (
     CSAT_FIELDS,
@@ -90,11 +91,15 @@ def invitation_url(invitation: SurveyInvitation) -> str:
 
 
 def surveys_run_schedule(*, now: dt.datetime | None = None) -> dict[str, int] | None:
-    """The hourly survey job: expire, open rounds, remind. Skips (None) if another run holds the lock."""
+    """The hourly survey job: expire, open rounds, remind. Skips (None) if another run holds the lock or the
+    hour's run already happened (``PeriodicRun``): invitations and reminders go out once per hour at most."""
     now = now or timezone.now()
     with transaction.atomic(), audit_context(channel="task", reason="Survey schedule"):
         if not try_xact_lock(SURVEY_SCHEDULE_LOCK):
             logger.info("Another survey run holds the lock; skipping.")
+            return None
+        if not periodic_run_claim(job=SURVEY_SCHEDULE, period_start=hour_start(now)):
+            logger.info("The survey schedule already ran for the hour of %s; skipping.", f"{hour_start(now):%H:%M}")
             return None
         expired = survey_invitations_expire(now=now)
         rounds = survey_rounds_open(now=now)

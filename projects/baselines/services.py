@@ -14,7 +14,7 @@ from projects.milestones.models import Milestone
 from projects.notifications.services import client_approvers, notify
 from projects.records import Project, project_inputs_changed, require
 from projects.signatures.models import Signature, SignatureMeaning
-from projects.signatures.services import signature_sign
+from projects.signatures.services import records_failed_signatures, signature_sign
 
 
 def rebaseline_keeps(milestone: Milestone, *, today: dt.date) -> bool:
@@ -74,6 +74,7 @@ def baseline_propose(*, actor, project: Project, reason: str) -> Baseline:
     return baseline
 
 
+@records_failed_signatures
 @transaction.atomic
 def baseline_decide(*, actor, baseline: Baseline, password: str, approve: bool, comment: str = "") -> Signature:
     """A client approver signs the proposed re-baseline (approval applies its dates) or rejects it."""

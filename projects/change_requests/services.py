@@ -16,7 +16,7 @@ from projects.notifications.services import client_approvers, notify, project_st
 from projects.records import Project, project_inputs_changed, require_editor
 from projects.schedule_change import moved_forecast, moves_with_change
 from projects.signatures.models import Signature, SignatureMeaning
-from projects.signatures.services import signature_sign
+from projects.signatures.services import records_failed_signatures, signature_sign
 
 
 @transaction.atomic
@@ -132,6 +132,7 @@ def apply_approved_change(change: ChangeRequest) -> None:
     Milestone.objects.bulk_update([m for m, _ in moves], ["forecast_date", "version"])
 
 
+@records_failed_signatures
 @transaction.atomic
 def change_request_decide(
     *, actor, change: ChangeRequest, password: str, approve: bool, meaning: str | None = None, comment: str = ""

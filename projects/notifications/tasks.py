@@ -8,6 +8,7 @@ from celery import shared_task
     acks_late=True,
     autoretry_for=(Exception,),
     retry_backoff=True,
+    retry_backoff_max=300,
     max_retries=5,
     soft_time_limit=60,
     time_limit=90,

@@ -88,7 +88,7 @@ class QualityEventSerializer(ProjectRecordSerializer):
         allow_null=True,
         help_text="The batch concerned, if any (same project).",
     )
-    batch_number = serializers.CharField(source="batch.number", read_only=True, default=None)
+    batch_number = serializers.CharField(source="batch.number", read_only=True, default=None, allow_null=True)
     reason = serializers.CharField(
         write_only=True, required=False, allow_blank=True, help_text="Why (recorded in the audit trail)."
     )

@@ -1,21 +1,25 @@
 """21 CFR Part 11 e-signatures: sign with the password re-entered, the canonical content and its hash."""
 
+import contextvars
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from clients.models import SecurityEvent, SecurityEventKind
+from clients.security import security_event_record
 from projects.signatures.models import Signature, SignatureMeaning
 
 SIGNATURE_MAX_FAILURES = 5  # 21 CFR 11.300(d): detect and stop repeated unauthorised attempts
-SIGNATURE_LOCK_SECONDS = 15 * 60
+SIGNATURE_LOCK_WINDOW = dt.timedelta(minutes=15)
 logger = logging.getLogger(__name__)
 
 
@@ -57,22 +61,80 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+class SignaturePasswordRejected(ValidationError):
+    """A wrong password at signing. It rolls the signing transaction back; the outermost signing service
+    (``records_failed_signatures``) then records the attempt as a security event that outlives the rollback."""
+
+    def __init__(self, message, *, actor, record):
+        super().__init__(message)
+        self.actor = actor
+        self.record = record
+
+
+_signing_depth = contextvars.ContextVar("signing_depth", default=0)
+
+
+def records_failed_signatures(service):
+    """Wrap a signing service outside its ``@transaction.atomic``: a wrong password is recorded durably as a
+    ``SecurityEvent`` after the service's transaction has rolled back (once, by the outermost wrapper).
+
+    The lockout counts these events, so it survives a cache or Redis outage and a restart.
+    """
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        outermost = _signing_depth.get() == 0
+        depth = _signing_depth.set(_signing_depth.get() + 1)
+        try:
+            return service(*args, **kwargs)
+        except SignaturePasswordRejected as rejected:
+            if outermost:
+                _signature_failure_record(rejected)
+            raise
+        finally:
+            _signing_depth.reset(depth)
+
+    return wrapper
+
+
+def _signature_failure_record(rejected: SignaturePasswordRejected) -> None:
+    record = rejected.record
+    with transaction.atomic():
+        security_event_record(
+            kind=SecurityEventKind.SIGNATURE_FAILED,
+            user=rejected.actor,
+            record=f"{record._meta.label_lower}:{record.pk}",
+            project=getattr(record, "project_id", None),
+        )
+    logger.warning("Failed e-signature attempt by user %s on %s %s", rejected.actor.pk, record._meta.label, record.pk)
+
+
+def signature_lockout_active(actor, *, now: dt.datetime | None = None) -> bool:
+    """True after ``SIGNATURE_MAX_FAILURES`` wrong passwords in the last 15 minutes since the signer's last
+    successful signature (21 CFR 11.300(d)); counted from the durable security events, never from the cache."""
+    since = (now or timezone.now()) - SIGNATURE_LOCK_WINDOW
+    last_signed = Signature.objects.filter(signer=actor).aggregate(last=Max("signed_at"))["last"]
+    if last_signed is not None and last_signed > since:
+        since = last_signed
+    failures = SecurityEvent.objects.filter(kind=SecurityEventKind.SIGNATURE_FAILED, user=actor, at__gt=since)
+    return failures.count() >= SIGNATURE_MAX_FAILURES
+
+
+@records_failed_signatures
 @transaction.atomic
 def signature_sign(*, actor, record, password: str, meaning: str) -> Signature:
-    """Sign ``record`` after re-checking the signer's password (21 CFR 11.200); nothing is written on failure."""
+    """Sign ``record`` after re-checking the signer's password (21 CFR 11.200); nothing is written on failure
+    but the failed attempt's security event (see ``records_failed_signatures``)."""
     if meaning not in SignatureMeaning.values:
         raise ValidationError({"meaning": [f"Choose one of: {', '.join(SignatureMeaning.values)}."]})
-    failures_key = f"signature-failures:{actor.pk}"
-    if cache.get(failures_key, 0) >= SIGNATURE_MAX_FAILURES:
+    if signature_lockout_active(actor):
         raise ValidationError(
             {"password": ["Too many wrong passwords: signing is locked for 15 minutes. Nothing was signed."]}
         )
     if not password or not actor.check_password(password):
-        failures = cache.get(failures_key, 0) + 1
-        cache.set(failures_key, failures, SIGNATURE_LOCK_SECONDS)
-        logger.warning("Failed e-signature attempt %s by user %s", failures, actor.pk)
-        raise ValidationError({"password": ["The password is not correct; nothing was signed."]})
-    cache.delete(failures_key)
+        raise SignaturePasswordRejected(
+            {"password": ["The password is not correct; nothing was signed."]}, actor=actor, record=record
+        )
     content = canonical_content(record)
     signature = Signature(
         signer=actor,

@@ -132,6 +132,20 @@ def test_a_second_scheduled_run_skips_while_the_first_holds_the_lock(world, rece
     assert survey_services.surveys_run_schedule(now=NOW)["rounds"] == 1
 
 
+def test_a_second_dispatch_in_the_same_hour_invites_nobody_and_the_next_hour_catches_up(world, recent_projects):
+    complete(world.milestone_a, TODAY)
+    assert survey_services.surveys_run_schedule(now=NOW)["rounds"] == 1
+    complete(world.milestone_b, TODAY)  # completed between the two dispatches
+    notes = Notification.objects.filter(kind="survey_invitation").count()
+
+    assert survey_services.surveys_run_schedule(now=NOW + dt.timedelta(seconds=3)) is None
+    assert Notification.objects.filter(kind="survey_invitation").count() == notes
+    assert not SurveyRound.objects.filter(project=world.project_b).exists()
+
+    assert survey_services.surveys_run_schedule(now=NOW + dt.timedelta(hours=1))["rounds"] == 1
+    assert SurveyRound.objects.filter(project=world.project_b).count() == 1
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_the_hourly_task_run_by_a_real_worker_invites(celery_worker):
