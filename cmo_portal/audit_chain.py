@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import connection, transaction
+from django.db.models import Max
 
 GENESIS = "0" * 64
 SEAL_LOCK = 7_400_001  # advisory lock key of the sealer (metrics/locks.py holds the app's other keys)
@@ -63,7 +64,7 @@ def audit_seal() -> int:
         previous = last.chain_hash if last else GENESIS
         sealed_to = {
             row["event_table"]: row["top"]
-            for row in AuditChainLink.objects.values("event_table").annotate(top=models_max("event_id"))
+            for row in AuditChainLink.objects.values("event_table").annotate(top=Max("event_id"))
         }
         pending = []
         for table in event_tables():
@@ -84,12 +85,6 @@ def audit_seal() -> int:
             )
         AuditChainLink.objects.bulk_create(links, batch_size=1000)
         return len(links)
-
-
-def models_max(field: str):
-    from django.db.models import Max
-
-    return Max(field)
 
 
 @dataclass(frozen=True)

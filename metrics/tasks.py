@@ -8,18 +8,17 @@ import logging
 
 from celery import shared_task
 
+from core.tasks import idempotent_task
+
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
+@idempotent_task(
     name="metrics.tasks.recompute_project_scores",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
     soft_time_limit=60,
     time_limit=90,
+    retry_backoff_max=300,
+    max_retries=5,
 )
 def recompute_project_scores(project_id: int) -> int:
     """Recompute one project's scores (idempotent: the snapshot of the period is replaced)."""
@@ -28,15 +27,12 @@ def recompute_project_scores(project_id: int) -> int:
     return scores_recompute(project_ids=[project_id], channel="task")
 
 
-@shared_task(
+@idempotent_task(
     name="metrics.tasks.recompute_all_scores",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=3,
     soft_time_limit=420,
     time_limit=480,
+    retry_backoff_max=60,
+    max_retries=3,
 )
 def recompute_all_scores(at: str | None = None) -> int:
     """Recompute every active project's scores (beat, every 15 minutes); catches up stale ones.
@@ -50,15 +46,12 @@ def recompute_all_scores(at: str | None = None) -> int:
     return scores_recompute(project_ids=None, channel="task", now=dt.datetime.fromisoformat(at) if at else None)
 
 
-@shared_task(
+@idempotent_task(
     name="metrics.tasks.run_survey_schedule",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_backoff_max=120,
-    max_retries=3,
     soft_time_limit=300,
     time_limit=360,
+    retry_backoff_max=120,
+    max_retries=3,
 )
 def run_survey_schedule(at: str | None = None) -> dict[str, int] | None:
     """Hourly (beat): expire, open survey rounds and invite, remind; locked against a second beat.
@@ -72,15 +65,12 @@ def run_survey_schedule(at: str | None = None) -> dict[str, int] | None:
     return surveys_run_schedule(now=dt.datetime.fromisoformat(at) if at else None)
 
 
-@shared_task(
+@idempotent_task(
     name="metrics.tasks.roll_up_lean_metrics",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=3,
     soft_time_limit=420,
     time_limit=480,
+    retry_backoff_max=60,
+    max_retries=3,
 )
 def roll_up_lean_metrics(at: str | None = None) -> int | None:
     """Nightly (beat): Lean counters per project and quarter, then the clients' KPI targets; idempotent.

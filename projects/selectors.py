@@ -66,7 +66,11 @@ def project_page(*, user, pk: int) -> ProjectPage:
     )
     links = list(MilestoneDependency.objects.filter(successor__project=project))
     baselines = list(
-        Baseline.objects.for_user(user).filter(project=project).select_related("created_by").order_by("-number")
+        Baseline.objects.for_user(user)
+        .filter(project=project)
+        .select_related("created_by", "project")
+        .prefetch_related("items")
+        .order_by("-number")
     )
     pending = next((b for b in baselines if b.status == BaselineStatus.PROPOSED), None)
     return ProjectPage(

@@ -153,7 +153,11 @@ def project_baselines(request, pk: int):
     """Baseline history, comparison of each baseline with today's plan, and the re-baseline form."""
     context = _project_context(request, pk)
     page = context["page"]
-    comparisons = [(b, baseline_selectors.baseline_comparison(user=request.user, baseline=b)) for b in page.baselines]
+    visible = [row.milestone for row in page.rows]  # the milestones this user may see, read once for the page
+    comparisons = [
+        (b, baseline_selectors.baseline_comparison(user=request.user, baseline=b, milestones=visible))
+        for b in page.baselines
+    ]
     signed = signatures_of_records(user=request.user, records=page.baselines)
     for baseline in page.baselines:
         baseline.signed = [(s, signature_verdict(s, baseline)) for s in signed.get(baseline.pk, [])]

@@ -28,7 +28,7 @@ class PortfolioSummaryView(APIView):
         )
     )
     def get(self, request):
-        if not selectors.can_view_portfolio(request.user):
+        if not access.can_view_portfolio(request.user):
             raise Http404
         rows = selectors.portfolio_rows(user=request.user)
         return Response({"counts": selectors.rag_counts(rows), "projects": [dataclasses.asdict(r) for r in rows]})

@@ -9,13 +9,10 @@ from decimal import Decimal
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
-from clients import access
 from metrics.groupings import portfolio_projects
 from metrics.scores.models import ScoreSnapshot, lens_for
 from projects.models import ChangeRequest, ChangeRequestStatus, Milestone, Project, QualityEvent
 from projects.selectors import count_per_project
-
-can_view_portfolio = access.can_view_portfolio  # the rule lives in clients/access.py
 
 
 @dataclass(frozen=True)

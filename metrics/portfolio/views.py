@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from clients import access
 from core.pages import add_form_errors
 from metrics.portfolio import exports, pm_excellence, selectors
 from metrics.portfolio.forms import CertificationForm
@@ -16,7 +17,7 @@ from metrics.portfolio.forms import CertificationForm
 @login_required
 def portfolio(request):
     """Leadership's portfolio: projects ranked by risk, RAG counts, a chart, CSV and XLSX exports."""
-    if not selectors.can_view_portfolio(request.user):
+    if not access.can_view_portfolio(request.user):
         raise Http404
     rows = selectors.portfolio_rows(user=request.user)
     fmt = request.GET.get("format")

@@ -27,11 +27,14 @@ class BaselineComparisonRow:
     slip_days: int | None
 
 
-def baseline_comparison(*, user, baseline: Baseline) -> list[BaselineComparisonRow]:
-    """Per milestone: the baseline's date against today's forecast (or actual), slip in days."""
-    current = {
-        m.pk: m for m in Milestone.objects.for_user(user).filter(project_id=baseline.project_id).order_by("sequence")
-    }
+def baseline_comparison(*, user, baseline: Baseline, milestones=None) -> list[BaselineComparisonRow]:
+    """Per milestone: the baseline's date against today's forecast (or actual), slip in days.
+
+    ``milestones``: the project's milestones ``user`` may see, when the caller has them already (no query).
+    """
+    if milestones is None:
+        milestones = Milestone.objects.for_user(user).filter(project_id=baseline.project_id)
+    current = {m.pk: m for m in milestones}
     rows = []
     for item in baseline_items(user=user, baseline=baseline):
         milestone = current.get(item.milestone_id)

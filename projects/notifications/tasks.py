@@ -2,16 +2,15 @@
 
 from celery import shared_task
 
+from core.tasks import idempotent_task
 
-@shared_task(
+
+@idempotent_task(
     name="projects.tasks.send_notification_emails",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
     soft_time_limit=60,
     time_limit=90,
+    retry_backoff_max=300,
+    max_retries=5,
 )
 def send_notification_emails(notification_ids: list[int]) -> int:
     """E-mail these notifications; idempotent (already-sent ones are skipped)."""

@@ -172,3 +172,21 @@ def test_a_late_milestone_stays_late_after_any_rebaseline(world):
     inputs = scoring_inputs([project.pk])[project.pk]
     slips = {m.milestone_id: m for m in inputs.milestones}
     assert slips[open_late.pk].baseline_date < today  # still late in the risk score's slip
+
+
+def test_the_baselines_page_reads_a_fixed_number_of_queries_whatever_the_number_of_signed_baselines(
+    started, client, django_assert_max_num_queries
+):
+    """Comparisons and signature verdicts come from what the page read once, not from a query per baseline."""
+    client.force_login(started.viewer_a)
+    url = reverse("project-baselines", kwargs={"pk": started.project_a.pk})
+    with django_assert_max_num_queries(14) as one:
+        assert client.get(url).status_code == 200
+    for i in range(5):
+        baseline = baseline_services.baseline_propose(actor=started.pm, project=started.project_a, reason=f"Re-plan {i}")
+        baseline_services.baseline_decide(actor=started.approver_a, baseline=baseline, password=PASSWORD, approve=True)
+    with django_assert_max_num_queries(len(one)) as six:
+        page = client.get(url)
+    assert page.status_code == 200
+    assert page.content.decode().count("signed by") == 5
+    assert len(six) == len(one)
