@@ -8,6 +8,7 @@ from django.utils import timezone
 from clients.access import ScopedQuerySet, can_manage_users
 from clients.roles import CLIENT_ROLES, STAFF_ROLES, Role
 from core.audit import audited
+from core.input_ranges import validate_date_in_range
 
 
 class ClientQuerySet(ScopedQuerySet):
@@ -43,13 +44,17 @@ class PortalUserManager(UserManager.from_queryset(UserQuerySet)):
         return super().create_superuser(username, email, password, **extra_fields)
 
 
-@audited(exclude=["password", "last_login"])  # a login or a new password hash is not a record change
+# A login or a new password is not a record change: each is a SecurityEvent of its own.
+@audited(exclude=["password", "last_login", "password_changed_at"])
 class User(AbstractUser):
     """A portal user. Client roles belong to exactly one client; staff roles to none."""
 
     full_name = models.CharField(max_length=200, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CLIENT_VIEWER)
     client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+    password_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the password was last set (password ageing, PASSWORD_MAX_AGE_DAYS)."
+    )
 
     objects = PortalUserManager()
 
@@ -68,6 +73,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def set_password(self, raw_password) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    def check_password(self, raw_password) -> bool:
+        changed_at = self.password_changed_at
+        ok = super().check_password(raw_password)
+        self.password_changed_at = changed_at  # a hash upgraded on login is not a new password
+        return ok
 
     @property
     def display_name(self) -> str:
@@ -95,8 +110,13 @@ class PMCertification(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="certifications")
     kind = models.CharField(max_length=20, choices=CertificationKind.choices)
-    issued = models.DateField()
-    expires = models.DateField(null=True, blank=True, help_text="Empty for certificates that do not expire.")
+    issued = models.DateField(validators=[validate_date_in_range])
+    expires = models.DateField(
+        null=True,
+        blank=True,
+        validators=[validate_date_in_range],
+        help_text="Empty for certificates that do not expire.",
+    )
 
     class Meta:
         ordering = ["user", "-issued"]
@@ -153,6 +173,7 @@ class SecurityEventKind(models.TextChoices):
     LOCKED_OUT = "locked_out", "Locked out after failed logins"
     LOGOUT = "logout", "Logged out"
     TOKEN_ISSUED = "token_issued", "API token issued"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
     SIGNATURE_FAILED = "signature_failed", "Failed e-signature attempt"
     EXPORT = "export", "Export downloaded"
 

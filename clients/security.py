@@ -5,6 +5,7 @@ import logging
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
 from clients.models import SecurityEvent, SecurityEventKind
+from core.audit import audit_context, channel_for_path
 
 logger = logging.getLogger(__name__)
 
@@ -16,14 +17,19 @@ def _ip(request) -> str | None:
 def security_event_record(*, kind: str, request=None, user=None, username: str = "", **detail) -> SecurityEvent:
     """Append one security event; never raises into the caller's flow (a login must not fail on it)."""
     name = username or (user.get_username() if user is not None else "")
-    return SecurityEvent.objects.create(
-        kind=kind,
-        user=user if user is not None and user.pk else None,
-        username=name[:150],
-        printed_name=(user.display_name if user is not None and user.pk else "")[:200],
-        ip_address=_ip(request),
-        detail=detail,
-    )
+    known = user if user is not None and user.pk else None
+    # Reads carry no audit context (PGHISTORY_MIDDLEWARE_METHODS): an event written while reading (an export)
+    # says who and through which channel itself.
+    channel = channel_for_path(request.path) if request is not None else None
+    with audit_context(actor=known, channel=channel):
+        return SecurityEvent.objects.create(
+            kind=kind,
+            user=known,
+            username=name[:150],
+            printed_name=(user.display_name if known else "")[:200],
+            ip_address=_ip(request),
+            detail=detail,
+        )
 
 
 def _logged_in(sender, request, user, **kwargs) -> None:

@@ -8,6 +8,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
+from clients.password_age import expired_message, password_expired
+
 
 def token_lifetime() -> dt.timedelta:
     return dt.timedelta(hours=settings.API_TOKEN_TTL_HOURS)
@@ -25,6 +27,8 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if token_expired(token):
             token.delete()
             raise exceptions.AuthenticationFailed("The token has expired: ask for a new one at /api/v1/auth/token/.")
+        if password_expired(user):
+            raise exceptions.AuthenticationFailed(expired_message())
         return user, token
 
 

@@ -6,7 +6,8 @@ Reads only: the events are written by database triggers (``core.audit``), the se
 """
 
 import datetime as dt
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
 
@@ -17,6 +18,12 @@ from projects.signatures.models import Signature
 
 PAGE_SIZE = 50
 PDF_LIMIT = 2000  # rows per section in the PDF; the CSV is complete
+PDF_TEXT_LIMIT = 1000  # characters of one value printed in the PDF (WeasyPrint lays a paragraph out in quadratic
+# time: a 20,000-character description took a minute); the CSV is complete
+# WeasyPrint breaks a word wider than its cell in time quadratic in the text's length (a 20,000-character word took
+# minutes): the PDF gives every long word a break opportunity (a zero-width space) this often.
+PDF_WORD_CHUNK = 20
+_LONG_WORD = re.compile(rf"\S{{{PDF_WORD_CHUNK + 1},}}")
 SECURITY_EVENT_MODEL = SecurityEvent._meta.label  # listed in its own section, not among the record changes
 
 
@@ -143,6 +150,33 @@ def security_entries(events) -> list[AuditEntry]:
     ]
 
 
+def pdf_text(value):
+    """A value as the PDF prints it: at most ``PDF_TEXT_LIMIT`` characters (the rest counted), long words breakable.
+    Numbers and None as they are."""
+    if isinstance(value, dict | list | tuple):
+        value = str(value)  # as the template would print it (a signature's binding holds the signed content)
+    if not isinstance(value, str):
+        return value
+    if len(value) > PDF_TEXT_LIMIT:
+        value = f"{value[:PDF_TEXT_LIMIT]}… ({len(value):,} characters in all: the CSV has them)"
+    return _LONG_WORD.sub(
+        lambda word: "\u200b".join(word[0][i : i + PDF_WORD_CHUNK] for i in range(0, len(word[0]), PDF_WORD_CHUNK)),
+        value,
+    )
+
+
+def _pdf_row(row: ReportRow) -> ReportRow:
+    entry = row.entry
+    printable = replace(
+        entry,
+        record_label=pdf_text(entry.record_label),
+        actor=pdf_text(entry.actor),
+        reason=pdf_text(entry.reason),
+        changes=tuple(replace(c, old=pdf_text(c.old), new=pdf_text(c.new)) for c in entry.changes),
+    )
+    return replace(row, entry=printable)
+
+
 def audit_report_pdf(*, rows, security, truncated: dict[str, bool], filters: AuditFilters, head, user) -> bytes:
     """The report as a PDF (WeasyPrint): the chain head, the filters, the record events and the security events."""
     from django.template.loader import render_to_string
@@ -152,7 +186,7 @@ def audit_report_pdf(*, rows, security, truncated: dict[str, bool], filters: Aud
     html = render_to_string(
         "audit/report_pdf.html",
         {
-            "rows": rows,
+            "rows": [_pdf_row(row) for row in rows],
             "security": security,
             "truncated": truncated,
             "limit": PDF_LIMIT,

@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from clients import access
 from metrics.lean import selectors as lean_selectors
 from metrics.surveys import services as survey_services
-from projects import selectors as project_selectors
 from projects.baselines import selectors as baseline_selectors
+from projects.listing import project_listing
 from projects.models import ChangeRequest, ChangeRequestStatus
 
 
@@ -25,7 +25,7 @@ def dashboard(request):
     """A client user's own projects (CMO staff use the project list instead)."""
     if not access.is_client_user(request.user):
         raise Http404
-    projects = project_selectors.project_list(user=request.user)
+    listing = project_listing(user=request.user, params=request.GET)
     invitations = [(i, survey_services.invitation_url(i)) for i in survey_services.open_invitations(user=request.user)]
     kpi_targets = list(lean_selectors.kpi_targets(user=request.user))
     for target in kpi_targets:
@@ -41,7 +41,7 @@ def dashboard(request):
         request,
         "clients/dashboard.html",
         {
-            "projects": projects,
+            "listing": listing,
             "client": request.user.client,
             "awaiting_decision": awaiting,
             "awaiting_signature": awaiting_signature,

@@ -1,12 +1,13 @@
 """The API's base viewsets: scoping by ``for_user`` is applied here, once."""
 
-from django import forms
-from django_filters import rest_framework as filters
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field
-from rest_framework import permissions, viewsets
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.settings import api_settings
+
+from core.serializers import decimal_pattern
 
 
 class ScopedQuerysetMixin:
@@ -82,16 +83,6 @@ class VersionedUpdateMixin:
         return response
 
 
-class IdFilter(filters.NumberFilter):
-    """An id (integer) filter; documented as an integer with its help text."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, help_text: str = "", **kwargs):
-        super().__init__(*args, help_text=help_text, **kwargs)
-        extend_schema_field({"type": "integer", "description": help_text})(self)
-
-
 # --- OpenAPI: the error answers every operation can give ------------------------------------------------------
 
 _MESSAGES = {"type": "array", "items": {"type": "string"}}
@@ -105,7 +96,8 @@ ERROR_SCHEMAS = {
     },
     "ErrorDetail": {
         "type": "object",
-        "description": "Not authenticated (401), not allowed for your role (403) or not in your scope (404).",
+        "description": "Not authenticated (401), not allowed for your role (403), not in your scope (404) or a "
+        "body in a media type the operation does not read (415).",
         "properties": {"detail": {"type": "string"}},
     },
     "PreconditionRequired": {
@@ -127,6 +119,8 @@ ERROR_BODIES = {
     "401": "ErrorDetail",
     "403": "ErrorDetail",
     "404": "ErrorDetail",
+    "415": "ErrorDetail",
+    "429": "ErrorDetail",
     "412": "PreconditionFailed",
     "428": "PreconditionRequired",
 }
@@ -136,6 +130,21 @@ class PortalAutoSchema(AutoSchema):
     """drf-spectacular's schema plus the truth about errors: 400 (field map) on writes and filtered lists, 401/403
     where a login or a role is needed, 404 on detail routes and paginated lists, and ``If-Match`` with 412/428 on
     updates of versioned records (``VersionedUpdateMixin``). Declared responses of an operation are kept."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.DecimalField) and schema.get("format") == "decimal":
+            schema["pattern"] = decimal_pattern(field)  # exactly what core.serializers accepts
+        return schema
+
+    def map_parsers(self):
+        """Bodies are documented as JSON, the API's one request format. Form encodings stay accepted (the browsable
+        API, scripts), with the same strict rules (``core.serializers``), but cannot say ``null``, a typed value or a
+        one-item list, so they are not offered. A view that declares its own parsers (a file upload) shows them."""
+        media_types = super().map_parsers()
+        if [type(parser) for parser in self.view.get_parsers()] == api_settings.DEFAULT_PARSER_CLASSES:
+            return [media_type for media_type in media_types if media_type == "application/json"]
+        return media_types
 
     def _versioned_update(self) -> bool:
         return isinstance(self.view, VersionedUpdateMixin) and self.method in ("PUT", "PATCH")
@@ -168,9 +177,15 @@ class PortalAutoSchema(AutoSchema):
             return None
         responses = operation["responses"]
         query = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
+        for parameter in query:  # core.filtering: a known parameter given empty is a 400
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "string" and not {"enum", "pattern", "minLength"} & schema.keys():
+                schema["minLength"] = 1
         errors: dict[str, tuple[str, str]] = {}
-        if self.method in WRITE_METHODS or any(p["name"] != "page" for p in query):
+        if self.method in WRITE_METHODS or query:
             errors["400"] = ("ErrorFieldMap", "Bad input: a field map of messages; nothing was written.")
+        if operation.get("requestBody"):
+            errors["415"] = ("ErrorDetail", "A body in a media type this operation does not read (see requestBody).")
         if self._needs_login():
             errors["401"] = ("ErrorDetail", "No valid credentials (a missing, expired or revoked token).")
             errors["403"] = ("ErrorDetail", "Your role may not do this.")

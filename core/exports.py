@@ -1,4 +1,4 @@
-"""Cells of every spreadsheet export (CSV, XLSX): no formula injection.
+"""Cells of every spreadsheet export (CSV, XLSX): no formula injection; in XLSX, no character it cannot hold.
 
 A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and some also after a
 leading tab or carriage return) as a formula, so text typed by a user (a reason, a name) could
@@ -7,9 +7,12 @@ prefixed with a single quote, which spreadsheets show as text. Numbers and dates
 """
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# XML 1.0, so XLSX, cannot hold these control characters (openpyxl refuses the cell): as in openpyxl.
+XLSX_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 def safe_cell(value):
@@ -20,3 +23,9 @@ def safe_cell(value):
         return value
     text = str(value)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def xlsx_cell(value):
+    """``safe_cell`` for XLSX: a control character XLSX cannot hold (typed into a name, say) shows as "\ufffd"."""
+    value = safe_cell(value)
+    return XLSX_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value

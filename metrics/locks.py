@@ -1,7 +1,12 @@
 """PostgreSQL advisory locks of the periodic metrics jobs: a second beat (or an overlapping run) skips.
 
-Transaction-scoped (``pg_try_advisory_xact_lock``): released on commit or rollback, never leaked.
+Transaction-scoped (``pg_try_advisory_xact_lock``): released on commit or rollback, never leaked. The full
+recompute commits batch by batch, so it holds a session lock (``session_lock``) released in ``finally`` (and by
+PostgreSQL when a killed worker's connection closes).
 """
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 
@@ -18,3 +23,19 @@ def try_xact_lock(*keys: int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT pg_try_advisory_xact_lock({', '.join(['%s'] * len(keys))})", keys)  # noqa: S608
         return bool(cursor.fetchone()[0])
+
+
+@contextmanager
+def session_lock(*keys: int) -> Iterator[bool]:
+    """Hold the advisory lock for the block across transactions; yields False (and holds nothing) if another
+    session holds it."""
+    placeholders = ", ".join(["%s"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_try_advisory_lock({placeholders})", keys)  # noqa: S608
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT pg_advisory_unlock({placeholders})", keys)  # noqa: S608

@@ -36,6 +36,9 @@ def quarter_label(quarter: dt.date) -> str:
     return f"{quarter.year} Q{(quarter.month - 1) // 3 + 1}"
 
 
+QUARTER_PATTERN = r"^(20[0-9]{2}|2100)Q[1-4]$"  # the API's spelling of a quarter (years parse_quarter accepts)
+
+
 def parse_quarter(text: str | None) -> dt.date | None:
     """``2026Q3``, ``2026-Q3`` or ``2026 Q3`` → 2026-07-01; anything else → None."""
     if not text:

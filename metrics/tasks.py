@@ -47,6 +47,24 @@ def recompute_all_scores(at: str | None = None) -> int:
 
 
 @idempotent_task(
+    name="metrics.tasks.prune_score_history",
+    soft_time_limit=300,
+    time_limit=360,
+    retry_backoff_max=120,
+    max_retries=3,
+)
+def prune_score_history(at: str | None = None) -> int:
+    """Nightly (beat): thin score history by the retention rule (metrics/scores/retention.py)."""
+    import datetime as dt
+
+    from metrics.scores.retention import snapshots_prune
+
+    deleted = snapshots_prune(now=dt.datetime.fromisoformat(at) if at else None)
+    logger.info("Pruned %s score snapshots.", deleted)
+    return deleted
+
+
+@idempotent_task(
     name="metrics.tasks.run_survey_schedule",
     soft_time_limit=300,
     time_limit=360,

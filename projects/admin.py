@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from core.admin_reason import ReasonAdmin, ReasonInline
 from projects import services
 from projects.forms import ProjectAdminForm
 from projects.plan_templates.models import ChecklistItemTemplate, MilestoneTemplate, ProjectTemplate
@@ -43,14 +44,13 @@ class ProjectAdmin(admin.ModelAdmin):
         return False  # GMP records are archived (status), never deleted
 
 
-class MilestoneTemplateInline(admin.TabularInline):
+class MilestoneTemplateInline(ReasonInline):
     model = MilestoneTemplate
-    extra = 0
     fields = ["sequence", "name", "offset_days", "duration_days", "weight", "value_adding", "client_visible"]
 
 
 @admin.register(ProjectTemplate)
-class ProjectTemplateAdmin(admin.ModelAdmin):
+class ProjectTemplateAdmin(ReasonAdmin):
     """Templates are the CMO's repeatable best practice: milestones with offsets, weights and checklists."""
 
     list_display = ["name", "service_type", "active"]
@@ -58,13 +58,12 @@ class ProjectTemplateAdmin(admin.ModelAdmin):
     inlines = [MilestoneTemplateInline]
 
 
-class ChecklistItemTemplateInline(admin.TabularInline):
+class ChecklistItemTemplateInline(ReasonInline):
     model = ChecklistItemTemplate
-    extra = 0
 
 
 @admin.register(MilestoneTemplate)
-class MilestoneTemplateAdmin(admin.ModelAdmin):
+class MilestoneTemplateAdmin(ReasonAdmin):
     list_display = ["template", "sequence", "name", "offset_days", "duration_days", "weight"]
     list_filter = ["template"]
     inlines = [ChecklistItemTemplateInline]

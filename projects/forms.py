@@ -73,3 +73,41 @@ class ProjectAdminForm(forms.ModelForm):
         if self.instance.pk and self.changed_data and not (data.get("reason") or "").strip():
             self.add_error("reason", "Say why you change this project (GxP audit trail).")
         return data
+
+
+class ProjectListFilterForm(forms.Form):
+    """The project list's filters and sort order (GET): writes nothing. Client users get no client/PM filter."""
+
+    SORTS = {
+        "attention": "Needs attention (overdue, then next due)",
+        "risk": "Risk, highest first",
+        "due": "Next milestone due",
+        "code": "Project code",
+        "client": "Client",
+    }
+    RAGS = (("", "Any risk"), ("red", "Red"), ("amber", "Amber"), ("green", "Green"), ("none", "Not scored"))
+
+    q = forms.CharField(required=False, max_length=100, label="Search", help_text="Code, name or product")
+    client = forms.ModelChoiceField(queryset=None, required=False, empty_label="All clients")
+    service_type = forms.ChoiceField(required=False, label="Service")
+    manager = forms.ModelChoiceField(queryset=None, required=False, empty_label="All PMs", label="PM")
+    status = forms.ChoiceField(required=False)
+    rag = forms.ChoiceField(required=False, choices=RAGS, label="Risk")
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+    sort = forms.ChoiceField(required=False, choices=list(SORTS.items()))
+
+    def __init__(self, *args, user, **kwargs):
+        from clients.models import Client, Role, User
+        from projects.records import ProjectStatus, ServiceType
+
+        super().__init__(*args, **kwargs)
+        self.fields["service_type"].choices = [("", "All services"), *ServiceType.choices]
+        self.fields["status"].choices = [("", "Any status"), *ProjectStatus.choices]
+        if getattr(user, "is_client_user", False):
+            del self.fields["client"], self.fields["manager"]
+            self.fields["sort"].choices = [(k, v) for k, v in self.SORTS.items() if k != "client"]
+        else:
+            self.fields["client"].queryset = Client.objects.order_by("name")
+            self.fields["manager"].queryset = User.objects.filter(role=Role.PROJECT_MANAGER).order_by(
+                "full_name", "username"
+            )

@@ -6,11 +6,12 @@ and another client's record answers 404. Permission classes check the role for t
 check the tenant and the project (``access.can_edit_project``) and do every write.
 """
 
-from django_filters import rest_framework as filters
 from rest_framework import serializers
 
 from clients import access
-from core.api import IdFilter, RolePermission
+from core.api import RolePermission
+from core.filtering import IdFilter, StrictFilterSet
+from core.serializers import StrictModelSerializer
 from projects.records import Project
 
 
@@ -31,15 +32,17 @@ def project_field(**kwargs) -> ScopedRelatedField:
     )
 
 
-class ProjectRecordSerializer(serializers.ModelSerializer):
-    """Common to records of a project: ``project`` is set on create and never moves afterwards."""
+class ProjectRecordSerializer(StrictModelSerializer):
+    """Common to records of a project: ``project`` is set on create and never moves afterwards (read-only on
+    updates, and documented so: the schema of an update does not offer it)."""
 
     project = project_field()
     project_code = serializers.CharField(source="project.code", read_only=True, help_text="The project's code.")
 
     def get_fields(self):
         fields = super().get_fields()
-        if self.instance is not None and "project" in fields:
+        updating = getattr(self.context.get("view"), "action", None) in ("update", "partial_update")
+        if (self.instance is not None or updating) and "project" in fields:
             fields["project"].read_only = True
         return fields
 
@@ -48,7 +51,7 @@ def user_name(user) -> str | None:
     return user.display_name if user is not None else None
 
 
-class ProjectRecordFilter(filters.FilterSet):
+class ProjectRecordFilter(StrictFilterSet):
     """``?project=`` and ``?client=`` on top of the caller's scope (an id outside it gives an empty list)."""
 
     project = IdFilter(field_name="project_id", help_text="Only records of this project.")

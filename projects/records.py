@@ -20,6 +20,7 @@ from clients.access import ScopedQuerySet
 from clients.models import Client
 from core.audit import audited
 from core.broker import send_task_safely
+from core.input_ranges import validate_date_in_range
 
 
 class ServiceType(models.TextChoices):
@@ -73,8 +74,8 @@ class Project(models.Model):
         limit_choices_to={"role": "project_manager"},
     )
     status = models.CharField(max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED)
-    start_date = models.DateField()
-    target_date = models.DateField()
+    start_date = models.DateField(validators=[validate_date_in_range])
+    target_date = models.DateField(validators=[validate_date_in_range])
     budget = models.DecimalField(
         max_digits=14,
         decimal_places=2,

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from clients import access
@@ -33,13 +34,16 @@ from projects.signatures.services import signature_verdict
 @login_required
 def project_list(request):
     """The portfolio (staff) with next milestones and overdue ones first; ``?mine=1`` for a PM's own."""
+    from projects.listing import project_listing
+
     mine = request.GET.get("mine") == "1"
-    projects = list(selectors.project_list(user=request.user, mine=mine))
+    listing = project_listing(user=request.user, params=request.GET, mine=mine)
     return render(
         request,
         "projects/project_list.html",
         {
-            "projects": projects,
+            "listing": listing,
+            "projects": listing.projects,
             "mine": mine,
             "is_pm": access.is_project_manager(request.user),
             "can_create": access.can_create_project(request.user),
@@ -206,5 +210,5 @@ def project_audit_csv(request, pk: int):
         rows=len(entries),
     )
     response = HttpResponse(audit.audit_trail_csv(entries), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="audit-{project.code}.csv"'
+    response["Content-Disposition"] = content_disposition_header(True, f"audit-{project.code}.csv")
     return response

@@ -83,7 +83,7 @@ def own_redis(settings, monkeypatch):
     monkeypatch.setattr(celery_app, "_pool", None)  # drop connection pools to the configured broker
     monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
     monkeypatch.setattr(celery_app, "_backend_cache", None)  # and the result backend built from the old URL
-    monkeypatch.delattr(celery_app._local, "backend", raising=False)
+    monkeypatch.setattr(celery_app._local, "backend", None, raising=False)  # undone: the configured one, or none
     try:
         yield server
     finally:

@@ -52,6 +52,7 @@ CREATE_OR_ACTION_FORMS = {
     "KpiTargetForm",
     "CertificationForm",
     "AuditReportFilterForm",  # the audit report's filters (GET): writes nothing
+    "ProjectListFilterForm",  # the project list's filters (GET): writes nothing
 }
 APP_PREFIXES = ("clients.", "projects.", "metrics.", "cmo_portal.")
 

@@ -2,15 +2,16 @@ from django.contrib.auth import password_validation
 from rest_framework import serializers
 
 from clients.models import Client, Role, User
+from core.serializers import StrictModelSerializer, StrictSerializer
 
 
-class ClientSerializer(serializers.ModelSerializer):
+class ClientSerializer(StrictModelSerializer):
     class Meta:
         model = Client
         fields = ["id", "name", "slug", "active"]
 
 
-class ClientCreateSerializer(serializers.Serializer):
+class ClientCreateSerializer(StrictSerializer):
     """Onboard a client; uniqueness of name and slug is checked by the service (400 with the field)."""
 
     name = serializers.CharField(max_length=200)
@@ -19,7 +20,7 @@ class ClientCreateSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="For the audit trail.")
 
 
-class ClientUpdateSerializer(serializers.Serializer):
+class ClientUpdateSerializer(StrictSerializer):
     """Rename or (de)activate a client; ``reason`` is required when something changes (audit trail)."""
 
     name = serializers.CharField(max_length=200, required=False)
@@ -27,7 +28,7 @@ class ClientUpdateSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="For the audit trail.")
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(StrictModelSerializer):
     client = serializers.PrimaryKeyRelatedField(
         queryset=Client.objects.all(), required=False, allow_null=True, help_text="Required for client roles."
     )
@@ -51,7 +52,7 @@ class UserSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(StrictModelSerializer):
     client = ClientSerializer(read_only=True, allow_null=True, help_text="null for CMO staff.")
 
     class Meta:
@@ -60,10 +61,10 @@ class MeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"})
+class TokenRequestSerializer(StrictSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, style={"input_type": "password"})
 
 
-class TokenResponseSerializer(serializers.Serializer):
+class TokenResponseSerializer(StrictSerializer):
     token = serializers.CharField()

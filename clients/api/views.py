@@ -19,6 +19,7 @@ from clients.api.serializers import (
     UserSerializer,
 )
 from clients.models import Client, SecurityEventKind, User
+from clients.password_age import expired_message, password_expired
 from clients.security import security_event_record
 from clients.tokens import ExpiringTokenAuthentication, token_expired, tokens_revoke
 from core.api import RolePermission, ScopedQuerysetMixin
@@ -46,6 +47,7 @@ class ClientViewSet(
     serializer_class = ClientSerializer
     permission_classes = [ClientPermission]
     filterset_fields = ["active", "slug"]
+    ordering_fields = ["name", "slug"]
 
     @extend_schema(request=ClientCreateSerializer, responses={201: ClientSerializer})
     def create(self, request):
@@ -92,6 +94,7 @@ class UserViewSet(
     serializer_class = UserSerializer
     permission_classes = [IsUserAdmin]
     filterset_fields = ["role", "client"]
+    ordering_fields = ["username", "role"]
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -111,6 +114,9 @@ class UserViewSet(
         return Response(MeSerializer(request.user).data)
 
 
+THROTTLED_ANSWER = "Too many requests (API_TOKEN_THROTTLE), or the account is locked out after failed logins."
+
+
 class TokenView(APIView):
     """Exchange username and password for an API token (``Authorization: Token <t>``); DELETE revokes yours.
 
@@ -125,7 +131,10 @@ class TokenView(APIView):
     def get_authenticators(self):
         return [ExpiringTokenAuthentication()] if self.request and self.request.method == "DELETE" else []
 
-    @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenResponseSerializer, 429: OpenApiResponse(description=THROTTLED_ANSWER)},
+    )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -138,6 +147,8 @@ class TokenView(APIView):
             raise Throttled(detail="Too many failed attempts: this account is locked for a while.")
         if user is None or not user.is_active:
             raise ValidationError({"non_field_errors": ["Unable to log in with the username and password given."]})
+        if password_expired(user):
+            raise ValidationError({"non_field_errors": [expired_message()]})
         token, created = Token.objects.get_or_create(user=user)
         if not created and token_expired(token):
             token.delete()
@@ -146,7 +157,12 @@ class TokenView(APIView):
         return Response({"token": token.key}, status=status.HTTP_200_OK)
 
     @extend_schema(
-        request=None, responses={204: None, 401: OpenApiResponse(description="No valid token: nothing to revoke.")}
+        request=None,
+        responses={
+            204: None,
+            401: OpenApiResponse(description="No valid token: nothing to revoke."),
+            429: OpenApiResponse(description=THROTTLED_ANSWER),
+        },
     )
     def delete(self, request):
         """Revoke the token used for this request (and every other token of yours)."""

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.audit.AuditMiddleware",
+    "clients.password_age.PasswordAgeMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -117,6 +118,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24 * 30)  # API tokens expire after 30 days
+# Password ageing (off at 0): a password older than this must be changed before anything else (pages and API).
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=0)
+# Requests that read pay nothing for the audit trail: the who/why context is entered for writes only (issue 13);
+# the few reads that write an audited row (an export's security event) enter their own (clients.security).
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -215,6 +221,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "cmo_portal.tasks.verify_audit_chain",
         "schedule": crontab(hour=3, minute=15),  # nightly, 03:15 UTC
     },
+    "prune-score-history": {
+        "task": "metrics.tasks.prune_score_history",
+        "schedule": crontab(hour=2, minute=45),  # nightly, 02:45 UTC (metrics/scores/retention.py)
+    },
     "lean-metrics-rollup": {
         "task": "metrics.tasks.roll_up_lean_metrics",
         "schedule": crontab(hour=2, minute=30),  # nightly, 02:30 UTC
@@ -229,17 +239,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.filtering.StrictPageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+    "DEFAULT_FILTER_BACKENDS": [  # invalid values refused with 400, never ignored (core/filtering.py)
+        "core.filtering.StrictFilterBackend",
+        "core.filtering.StrictOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "core.api.PortalAutoSchema",
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "core.parsers.StrictMultiPartParser",
     ],
     "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -258,6 +268,7 @@ SPECTACULAR_SETTINGS = {
         "TradeoffLevelEnum": "projects.models.TradeoffLevel.choices",
         "QualityImpactEnum": "projects.models.QualityImpact.choices",
         "ChangeRequestStatusEnum": "projects.models.ChangeRequestStatus.choices",
+        "ProjectStatusEnum": "projects.records.ProjectStatus.choices",
     },
 }
 

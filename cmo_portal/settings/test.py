@@ -25,3 +25,26 @@ CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"
 if env.bool("CMO_TEST_BEAT_PING", default=False):
     # Only for the test that proves beat delivers ticks to a real worker (tests/test_celery.py).
     CELERY_BEAT_SCHEDULE = {"ping-every-second": {"task": "cmo_portal.ping", "schedule": 1.0}}
+
+# Knobs of the real-process fault tests (tests/test_worker_faults.py); never set outside the tests.
+if env.int("CMO_TEST_VISIBILITY_TIMEOUT", default=0) and REDIS_URL:  # noqa: F405
+    # Production redelivers a killed worker's message after 600 s, found by a sweep every ~100 s (kombu's
+    # unacked_restore_interval 10 s x unacked_restore_throttle 10); scaled down to seconds here.
+    REDIS_VISIBILITY_TIMEOUT = env.int("CMO_TEST_VISIBILITY_TIMEOUT")
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {  # noqa: F405
+        "visibility_timeout": REDIS_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
+if env.float("CMO_TEST_BEAT_DIGEST_EVERY", default=0):
+    # Beat fires the weekly digest every few seconds instead of Monday 07:00 (the digest is once per ISO week).
+    CELERY_BEAT_SCHEDULE = {
+        "weekly-digest": {
+            "task": "metrics.tasks.send_weekly_digest",
+            "schedule": env.float("CMO_TEST_BEAT_DIGEST_EVERY"),
+        }
+    }
+if env.str("CMO_TEST_EMAIL_DIR", default=""):
+    # A worker started by the tests writes its e-mails to files the test reads (locmem is per process).
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env.str("CMO_TEST_EMAIL_DIR")

@@ -1,16 +1,17 @@
 """``portfolio/lean/``: Lean figures grouped by client, project, PM, service type or quarter (staff)."""
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clients import access
+from core.filtering import validated_query
+from core.serializers import PatternField, StrictSerializer
 from metrics.groupings import GROUPINGS
 from metrics.lean import counters, measures, selectors
-from metrics.quarters import parse_quarter, previous_quarter, quarter_of, quarter_param
+from metrics.quarters import QUARTER_PATTERN, parse_quarter, previous_quarter, quarter_of, quarter_param
 
 
 class IsPortfolioViewer(permissions.BasePermission):
@@ -20,7 +21,12 @@ class IsPortfolioViewer(permissions.BasePermission):
         return access.can_view_portfolio(request.user)
 
 
-class LeanFiguresSerializer(serializers.Serializer):
+class LeanQuerySerializer(StrictSerializer):
+    by = serializers.ChoiceField(choices=list(GROUPINGS), default="client", help_text="Grouping (default client).")
+    quarter = PatternField(QUARTER_PATTERN, required=False, help_text="e.g. 2026Q3 (default: this quarter).")
+
+
+class LeanFiguresSerializer(StrictSerializer):
     on_time_milestone_rate = serializers.DecimalField(max_digits=8, decimal_places=1, allow_null=True)
     otif_rate = serializers.DecimalField(max_digits=8, decimal_places=1, allow_null=True)
     right_first_time_rate = serializers.DecimalField(max_digits=8, decimal_places=1, allow_null=True)
@@ -34,7 +40,7 @@ class LeanFiguresSerializer(serializers.Serializer):
     mean_issue_resolution_hours = serializers.DecimalField(max_digits=14, decimal_places=1, allow_null=True)
 
 
-class LeanGroupSerializer(serializers.Serializer):
+class LeanGroupSerializer(StrictSerializer):
     key = serializers.CharField(allow_null=True, help_text="Id or code of the group (client id, project id…).")
     label = serializers.CharField()
     projects = serializers.IntegerField(help_text="Projects with figures in the quarter.")
@@ -43,7 +49,7 @@ class LeanGroupSerializer(serializers.Serializer):
     counts = serializers.DictField(child=serializers.CharField(), help_text="The counters the figures come from.")
 
 
-class LeanPortfolioSerializer(serializers.Serializer):
+class LeanPortfolioSerializer(StrictSerializer):
     by = serializers.CharField()
     quarter = serializers.CharField()
     previous_quarter = serializers.CharField()
@@ -68,21 +74,11 @@ class LeanPortfolioView(APIView):
 
     permission_classes = [IsPortfolioViewer]
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("by", OpenApiTypes.STR, enum=list(GROUPINGS), description="Grouping (default client)."),
-            OpenApiParameter("quarter", OpenApiTypes.STR, description="e.g. 2026Q3 (default: this quarter)."),
-        ],
-        responses=LeanPortfolioSerializer,
-    )
+    @extend_schema(parameters=[LeanQuerySerializer], responses=LeanPortfolioSerializer)
     def get(self, request):
-        by = request.query_params.get("by", "client")
-        if by not in GROUPINGS:
-            raise serializers.ValidationError({"by": [f"Choose one of {', '.join(GROUPINGS)}."]})
-        text = request.query_params.get("quarter")
-        quarter = parse_quarter(text) if text else quarter_of(timezone.now())
-        if quarter is None:
-            raise serializers.ValidationError({"quarter": ["Give a quarter such as 2026Q3."]})
+        query = validated_query(request, LeanQuerySerializer)
+        by = query["by"]
+        quarter = parse_quarter(query["quarter"]) if "quarter" in query else quarter_of(timezone.now())
         rows = selectors.lean_portfolio(user=request.user, by=by, quarter=quarter)
         body = {
             "by": by,

@@ -6,32 +6,56 @@ import dataclasses
 
 from django.http import Http404
 from django.utils import timezone
-from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clients import access
 from clients.models import PMCertification, Role, User
-from core.api import IdFilter
+from core.filtering import IdFilter, StrictFilterSet
+from core.serializers import StrictModelSerializer
 from metrics.portfolio import pm_excellence, selectors
 
 
 class PortfolioSummaryView(APIView):
-    """Open projects ranked by risk with RAG counts; client users get 404."""
+    """Open projects ranked by risk, a page of 50 at a time (``?page=``), with the RAG counts of all of them;
+    client users get 404."""
 
     @extend_schema(
-        responses=inline_serializer(
-            "PortfolioSummary",
-            {"counts": serializers.DictField(child=serializers.IntegerField()), "projects": serializers.ListField()},
-        )
+        parameters=[OpenApiParameter("page", int, description="Page number, from 1 (50 projects a page).")],
+        responses={
+            200: inline_serializer(
+                "PortfolioSummary",
+                {
+                    "counts": serializers.DictField(child=serializers.IntegerField()),
+                    "count": serializers.IntegerField(help_text="Open projects in all pages."),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "projects": serializers.ListField(help_text="This page's projects, ranked by risk."),
+                },
+            ),
+            404: OpenApiResponse(description="Client users: there is no portfolio for them."),
+        },
     )
     def get(self, request):
         if not access.can_view_portfolio(request.user):
             raise Http404
-        rows = selectors.portfolio_rows(user=request.user)
-        return Response({"counts": selectors.rag_counts(rows), "projects": [dataclasses.asdict(r) for r in rows]})
+        from core.filtering import StrictPageNumberPagination
+
+        paginator = StrictPageNumberPagination()
+        page = paginator.paginate_queryset(selectors.portfolio_ranked(user=request.user), request, view=self)
+        rows = selectors.portfolio_rows(user=request.user, projects=page)
+        counts = selectors.portfolio_counts(user=request.user)
+        return Response(
+            {
+                "counts": {k: counts[k] for k in ("red", "amber", "green", "none")},
+                "count": paginator.page.paginator.count,
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
+                "projects": [dataclasses.asdict(r) for r in rows],
+            }
+        )
 
 
 class CanRecordCertifications(permissions.BasePermission):
@@ -45,7 +69,7 @@ class CanRecordCertifications(permissions.BasePermission):
         return pm_excellence.can_record_certification(request.user)
 
 
-class PMCertificationSerializer(serializers.ModelSerializer):
+class PMCertificationSerializer(StrictModelSerializer):
     user = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(role=Role.PROJECT_MANAGER), help_text="Id of the project manager."
     )
@@ -61,7 +85,7 @@ class PMCertificationSerializer(serializers.ModelSerializer):
         return pm_excellence.is_current(obj, timezone.localdate())
 
 
-class PMCertificationFilter(filters.FilterSet):
+class PMCertificationFilter(StrictFilterSet):
     user = IdFilter(field_name="user_id", help_text="Only this PM's certificates.")
 
     class Meta:

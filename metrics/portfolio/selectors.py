@@ -6,11 +6,12 @@ PMs see their own projects; leadership and admins see all; client users never re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from metrics.groupings import portfolio_projects
 from metrics.scores.models import ScoreSnapshot, lens_for
+from projects.baselines.selectors import baselines_in_force_manifest
 from projects.models import ChangeRequest, ChangeRequestStatus, Milestone, Project, QualityEvent
 from projects.selectors import count_per_project
 
@@ -33,10 +34,12 @@ class PortfolioRow:
     open_critical_events: int
     pending_change_requests: int
     top_reason: str
+    baseline: str = ""  # the baseline in force with its signatures manifested (printed name, meaning, UTC time)
 
 
-def portfolio_rows(*, user) -> list[PortfolioRow]:
-    """Projects ranked by risk (worst first), in one query whatever the portfolio size."""
+def portfolio_ranked(*, user):
+    """The open projects in ``user``'s scope ranked by risk (worst first): a queryset, sorted in the database,
+    to paginate (the page) or to read in chunks (the exports)."""
     today = timezone.localdate()
     latest = ScoreSnapshot.objects.filter(project=OuterRef("pk"), lens=lens_for(user)).order_by("-bucket")
     projects = Project.objects.for_user(user).exclude(status__in=["completed", "cancelled"])
@@ -57,6 +60,13 @@ def portfolio_rows(*, user) -> list[PortfolioRow]:
         )
         .order_by(F("risk").desc(nulls_last=True), "code")
     )
+    return rows
+
+
+def portfolio_rows(*, user, projects=None) -> list[PortfolioRow]:
+    """Rows of ``projects`` (a slice of ``portfolio_ranked``; default: all of it), in a fixed number of queries."""
+    rows = list(portfolio_ranked(user=user) if projects is None else projects)
+    baselines = baselines_in_force_manifest(user=user, project_ids=[p.pk for p in rows])
     out = []
     for p in rows:
         factors = (p.result or {}).get("factors", [])
@@ -79,9 +89,26 @@ def portfolio_rows(*, user) -> list[PortfolioRow]:
                 open_critical_events=p.critical or 0,
                 pending_change_requests=p.pending or 0,
                 top_reason=top,
+                baseline=baselines.get(p.pk, ""),
             )
         )
     return out
+
+
+def portfolio_counts(*, user) -> dict[str, int]:
+    """RAG counts over the whole ranked set, in one SQL aggregate."""
+    counts = (
+        portfolio_ranked(user=user)
+        .order_by()
+        .aggregate(
+            red=Count("pk", filter=Q(rag_band="red")),
+            amber=Count("pk", filter=Q(rag_band="amber")),
+            green=Count("pk", filter=Q(rag_band="green")),
+            none=Count("pk", filter=Q(rag_band__isnull=True)),
+            total=Count("pk"),
+        )
+    )
+    return counts
 
 
 def rag_counts(rows: list[PortfolioRow]) -> dict[str, int]:

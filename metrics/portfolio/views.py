@@ -3,7 +3,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -13,19 +14,29 @@ from core.pages import add_form_errors
 from metrics.portfolio import exports, pm_excellence, selectors
 from metrics.portfolio.forms import CertificationForm
 
+PAGE_SIZE = 50
+
 
 @login_required
 def portfolio(request):
     """Leadership's portfolio: projects ranked by risk, RAG counts, a chart, CSV and XLSX exports."""
     if not access.can_view_portfolio(request.user):
         raise Http404
-    rows = selectors.portfolio_rows(user=request.user)
     fmt = request.GET.get("format")
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
-        response = HttpResponse(exports.portfolio_csv(rows), content_type="text/csv")
+    if fmt == "csv":  # streamed: rows are read and written in chunks, whatever the portfolio size
+        response = StreamingHttpResponse(exports.portfolio_csv_stream(user=request.user), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="portfolio-{stamp}.csv"'
         return response
+    if fmt not in ("xlsx", "pdf"):
+        ranked = selectors.portfolio_ranked(user=request.user)
+        page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = selectors.portfolio_rows(user=request.user, projects=page.object_list)
+        counts = selectors.portfolio_counts(user=request.user)
+        page.paginator.count = counts["total"]
+        chart = exports.risk_bar_svg(rows) if page.number == 1 else ""
+        return render(request, "metrics/portfolio.html", {"rows": rows, "counts": counts, "chart": chart, "page": page})
+    rows = selectors.portfolio_rows(user=request.user)
     if fmt == "xlsx":
         response = HttpResponse(
             exports.portfolio_xlsx(rows),
@@ -40,9 +51,7 @@ def portfolio(request):
         )
         response["Content-Disposition"] = f'attachment; filename="portfolio-{stamp}.pdf"'
         return response
-    return render(
-        request, "metrics/portfolio.html", {"rows": rows, "counts": selectors.rag_counts(rows), "chart": chart}
-    )
+    raise Http404  # not reached: every format is handled above
 
 
 GET_POST = require_http_methods(["GET", "POST"])

@@ -8,15 +8,17 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api import RolePermission
+from core.filtering import IdFilter, StrictFilterBackend, StrictFilterSet
+from core.serializers import StrictSerializer
+from metrics.scores.models import ScoreSnapshot
 from projects.api.views import ProjectViewSet as BaseProjectViewSet
 from projects.models import QualityImpact
 
 
-class WhatIfRequestSerializer(serializers.Serializer):
+class WhatIfRequestSerializer(StrictSerializer):
     schedule_impact_days = serializers.IntegerField(
         default=0, min_value=-365, max_value=730, help_text="Days every open milestone's forecast moves."
     )
@@ -32,7 +34,7 @@ class WhatIfRequestSerializer(serializers.Serializer):
     )
 
 
-class ScoreResultSerializer(serializers.Serializer):
+class ScoreResultSerializer(StrictSerializer):
     risk_score = serializers.DecimalField(max_digits=5, decimal_places=2)
     tradeoff_score = serializers.DecimalField(max_digits=5, decimal_places=2)
     rag = serializers.CharField()
@@ -41,12 +43,12 @@ class ScoreResultSerializer(serializers.Serializer):
     factors = serializers.ListField(child=serializers.DictField())
 
 
-class WhatIfResponseSerializer(serializers.Serializer):
+class WhatIfResponseSerializer(StrictSerializer):
     before = ScoreResultSerializer()
     after = ScoreResultSerializer()
 
 
-class ScoreSnapshotSerializer(serializers.Serializer):
+class ScoreSnapshotSerializer(StrictSerializer):
     project = serializers.IntegerField(source="project_id")
     project_code = serializers.CharField(source="project.code")
     bucket = serializers.DateTimeField(help_text="Start of the 15-minute period (UTC).")
@@ -78,7 +80,7 @@ class ProjectViewSet(BaseProjectViewSet):
     """Projects in the caller's scope; PMs and admins create (optionally from a template) and update."""
 
     @extend_schema(responses=ScoreSnapshotSerializer(many=True))
-    @action(detail=True, methods=["get"], permission_classes=[RolePermission])
+    @action(detail=True, methods=["get"], permission_classes=[RolePermission], filter_backends=[])
     def scores(self, request, pk=None):
         """The project's score history, newest first (one snapshot per 15-minute period)."""
         from metrics.scores.selectors import snapshot_history
@@ -122,24 +124,25 @@ class ProjectViewSet(BaseProjectViewSet):
         )
 
 
+class ScoreFilter(StrictFilterSet):
+    project = IdFilter(field_name="project_id", help_text="Only this project's latest scores.")
+    client = IdFilter(field_name="project__client_id", help_text="Only the latest scores of this client's projects.")
+
+    class Meta:
+        model = ScoreSnapshot
+        fields = ["project", "client"]
+
+
 class ScoreViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The latest scores of every project in scope; ``?project=`` / ``?client=`` filter."""
 
     serializer_class = ScoreSnapshotSerializer
-    queryset = None
+    queryset = ScoreSnapshot.objects.none()  # the model, for the schema; get_queryset reads the latest per project
     pagination_class = None
+    filter_backends = [StrictFilterBackend]  # no ordering: DISTINCT ON must keep its own
+    filterset_class = ScoreFilter
 
     def get_queryset(self):
         from metrics.scores.selectors import latest_snapshots
 
-        queryset = latest_snapshots(user=self.request.user)
-        for param, field in (("project", "project_id"), ("client", "project__client_id")):
-            value = self.request.query_params.get(param)
-            if value is not None:
-                if not value.isdigit():
-                    raise ValidationError({param: ["Give a numeric id."]})
-                queryset = queryset.filter(**{field: int(value)})
-        return queryset
-
-    def filter_queryset(self, queryset):
-        return queryset  # filtering done above; DISTINCT ON must keep its ordering
+        return latest_snapshots(user=self.request.user)

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clients.access import ScopedQuerySet
+from core.audit import audited
 from metrics import scoring
 
 POLICY_PARAMETERS = tuple(f.name for f in dataclasses.fields(scoring.ScoringPolicy) if f.name != "version")
@@ -91,6 +92,7 @@ class ScoringPolicyQuerySet(models.QuerySet):
         return policy
 
 
+@audited()
 class ScoringPolicy(models.Model):
     """A version of the scoring weights and thresholds. Never edited: a change is a new version."""
 
@@ -179,8 +181,9 @@ class ScoreSnapshot(models.Model):
     stress_quality = models.DecimalField(max_digits=4, decimal_places=3)
     stress_satisfaction = models.DecimalField(max_digits=4, decimal_places=3)
     stress_risk_register = models.DecimalField(max_digits=4, decimal_places=3)
-    schedule_performance_index = models.DecimalField(max_digits=8, decimal_places=3, null=True)
-    cost_performance_index = models.DecimalField(max_digits=8, decimal_places=3, null=True)
+    # EV / PV and EV / AC: money of 14 digits over a cent can reach 10^14, so the indices need 15 + 3 digits.
+    schedule_performance_index = models.DecimalField(max_digits=18, decimal_places=3, null=True)
+    cost_performance_index = models.DecimalField(max_digits=18, decimal_places=3, null=True)
     result = models.JSONField(help_text="The full result: earned value, stresses, ranked factors.")
     inputs = models.JSONField(help_text="The input figures the scores were computed from.")
 
@@ -201,6 +204,7 @@ class TradeoffProposalQuerySet(ScopedQuerySet):
     pass
 
 
+@audited()
 class TradeoffProposal(models.Model):
     """A PM's proposal for the client's tradeoff matrix; a client approver accepts or declines it."""
 

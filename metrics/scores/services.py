@@ -14,7 +14,7 @@ from clients.models import Role, User
 from core.audit import audit_context
 from core.broker import send_task_safely
 from metrics import scoring
-from metrics.locks import ALL_PROJECTS_LOCK, ONE_PROJECT_LOCK, try_xact_lock
+from metrics.locks import ALL_PROJECTS_LOCK, ONE_PROJECT_LOCK, session_lock, try_xact_lock
 from metrics.scores.models import (
     POLICY_PARAMETERS,
     RAG_ORDER,
@@ -126,19 +126,30 @@ def scores_recompute(
     """
     now = now or timezone.now()
     written = 0
-    with transaction.atomic(), audit_context(channel=channel, reason="Score recompute"):
+    with audit_context(channel=channel, reason="Score recompute"):
         if project_ids is None:
-            if not try_xact_lock(ALL_PROJECTS_LOCK):
-                logger.info("Another recompute of all projects is running; skipping.")
-                return 0
-            ids = list(Project.objects.filter(status=ProjectStatus.ACTIVE).order_by("pk").values_list("pk", flat=True))
-        else:
-            ids = sorted(set(project_ids))
+            # Every batch commits on its own: an edit's one-project recompute waits at most for one batch's
+            # rows, never for the whole run (issue 13). A killed run leaves whole batches; the redelivered run
+            # upserts the same bucket again (one snapshot per project, lens and bucket).
+            with session_lock(ALL_PROJECTS_LOCK) as held:
+                if not held:
+                    logger.info("Another recompute of all projects is running; skipping.")
+                    return 0
+                ids = list(
+                    Project.objects.filter(status=ProjectStatus.ACTIVE).order_by("pk").values_list("pk", flat=True)
+                )
+                policy = current_policy().as_policy()
+                for start in range(0, len(ids), BATCH_SIZE):
+                    with transaction.atomic():
+                        written += _recompute_batch(ids[start : start + BATCH_SIZE], policy, now)
+            return written
+        ids = sorted(set(project_ids))
+        with transaction.atomic():
             if len(ids) == 1 and not try_xact_lock(ONE_PROJECT_LOCK, ids[0]):
                 return 0  # the same project is being recomputed right now; that run sees our data
-        policy = current_policy().as_policy()
-        for start in range(0, len(ids), BATCH_SIZE):
-            written += _recompute_batch(ids[start : start + BATCH_SIZE], policy, now)
+            policy = current_policy().as_policy()
+            for start in range(0, len(ids), BATCH_SIZE):
+                written += _recompute_batch(ids[start : start + BATCH_SIZE], policy, now)
     return written
 
 

@@ -9,20 +9,21 @@ Scoping comes from ``for_user``; permission classes check the role for the actio
 
 from django.http import Http404
 from django.utils import timezone
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from clients import access
-from core.api import IdFilter, RolePermission, ScopedReadOnlyViewSet
-from metrics.quarters import parse_quarter, quarter_param
+from core.api import RolePermission, ScopedReadOnlyViewSet
+from core.filtering import IdFilter, PatternFilter, StrictBooleanFilter, StrictFilterSet
+from core.serializers import StrictModelSerializer, StrictSerializer
+from metrics.quarters import QUARTER_PATTERN, parse_quarter, quarter_param
 from metrics.surveys import services
 from metrics.surveys.models import SurveyInvitation, SurveyResponse
 
 
-class SurveyInvitationFilter(filters.FilterSet):
+class SurveyInvitationFilter(StrictFilterSet):
     project = IdFilter(field_name="project_id", help_text="Only invitations of this project.")
     client = IdFilter(field_name="project__client_id", help_text="Only invitations of this client's projects.")
 
@@ -31,11 +32,11 @@ class SurveyInvitationFilter(filters.FilterSet):
         fields = ["project", "client", "status"]
 
 
-class SurveyResponseFilter(filters.FilterSet):
+class SurveyResponseFilter(StrictFilterSet):
     project = IdFilter(field_name="project_id", help_text="Only answers about this project.")
     client = IdFilter(field_name="project__client_id", help_text="Only answers about this client's projects.")
-    quarter = filters.CharFilter(method="filter_quarter", help_text="A quarter, e.g. 2026Q3.")
-    follow_up = filters.BooleanFilter(
+    quarter = PatternFilter(method="filter_quarter", pattern=QUARTER_PATTERN, help_text="A quarter, e.g. 2026Q3.")
+    follow_up = StrictBooleanFilter(
         field_name="issue", lookup_expr="isnull", exclude=True, help_text="true: answers that opened an issue."
     )
 
@@ -50,7 +51,7 @@ class SurveyResponseFilter(filters.FilterSet):
         return queryset.filter(quarter=quarter)
 
 
-class SurveyInvitationSerializer(serializers.ModelSerializer):
+class SurveyInvitationSerializer(StrictModelSerializer):
     project_code = serializers.CharField(source="project.code", read_only=True)
     project_name = serializers.CharField(source="project.name", read_only=True)
     trigger = serializers.CharField(source="round.trigger", read_only=True, help_text="milestone | quarterly")
@@ -94,7 +95,7 @@ class SurveyInvitationSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(services.invitation_url(obj))
 
 
-class SurveyAnswerSerializer(serializers.Serializer):
+class SurveyAnswerSerializer(StrictSerializer):
     csat_communication = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (very poor) .. 5.")
     csat_responsiveness = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (very poor) .. 5.")
     csat_quality = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (very poor) .. 5.")
@@ -104,7 +105,7 @@ class SurveyAnswerSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
-class SurveyResponseSerializer(serializers.ModelSerializer):
+class SurveyResponseSerializer(StrictModelSerializer):
     project_code = serializers.CharField(source="project.code", read_only=True)
     respondent_name = serializers.CharField(source="respondent.display_name", read_only=True)
     quarter = serializers.SerializerMethodField(help_text="e.g. 2026Q3.")

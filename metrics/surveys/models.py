@@ -19,6 +19,7 @@ class SurveyRoundQuerySet(ScopedQuerySet):
     pass
 
 
+@audited()
 class SurveyRound(models.Model):
     """One survey of a project's client users: after a client-facing milestone, or quarterly on long projects."""
 

@@ -2,13 +2,14 @@
 
 from rest_framework import serializers
 
+from core.serializers import StrictModelSerializer, StrictSerializer
 from projects.plan_templates.models import ProjectTemplate
 from projects.records import Project
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(StrictModelSerializer):
     client_name = serializers.CharField(source="client.name", read_only=True)
-    manager_name = serializers.CharField(source="manager.display_name", read_only=True, default=None)
+    manager_name = serializers.CharField(source="manager.display_name", read_only=True, default=None, allow_null=True)
     template = serializers.PrimaryKeyRelatedField(
         queryset=ProjectTemplate.objects.filter(active=True),
         write_only=True,
@@ -51,13 +52,23 @@ class ProjectSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class AuditChangeSerializer(serializers.Serializer):
+class ProjectUpdateSerializer(ProjectSerializer):
+    """PUT/PATCH: the client never changes and a template applies on create only, so neither is offered."""
+
+    template = None
+
+    class Meta(ProjectSerializer.Meta):
+        fields = [name for name in ProjectSerializer.Meta.fields if name != "template"]
+        read_only_fields = [*ProjectSerializer.Meta.read_only_fields, "client"]
+
+
+class AuditChangeSerializer(StrictSerializer):
     field = serializers.CharField()
     old = serializers.JSONField(allow_null=True)
     new = serializers.JSONField(allow_null=True)
 
 
-class AuditEntrySerializer(serializers.Serializer):
+class AuditEntrySerializer(StrictSerializer):
     at = serializers.DateTimeField(help_text="When (UTC).")
     record_type = serializers.CharField()
     record_id = serializers.CharField()

@@ -1,7 +1,6 @@
 """API of the project itself: list, create (optionally from a template), update, and its audit trail."""
 
 from django.http import Http404
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 
@@ -11,17 +10,18 @@ from core.api import (
     ScopedModelViewSet,
     VersionedUpdateMixin,
 )
+from core.filtering import IdFilter, StrictFilterSet
 from projects import audit, services
-from projects.api.serializers import AuditEntrySerializer, ProjectSerializer
+from projects.api.serializers import AuditEntrySerializer, ProjectSerializer, ProjectUpdateSerializer
 from projects.record_api import CanWriteProjects
 from projects.records import Project
 
 
-class ProjectFilter(filters.FilterSet):
-    # Plain numbers, not model choices: an id outside the caller's scope must not be told apart
+class ProjectFilter(StrictFilterSet):
+    # Plain ids, not model choices: an id outside the caller's scope must not be told apart
     # from one that does not exist (no existence leak through a 400).
-    client = filters.NumberFilter(field_name="client_id")
-    manager = filters.NumberFilter(field_name="manager_id")
+    client = IdFilter(field_name="client_id", help_text="Only this client's projects.")
+    manager = IdFilter(field_name="manager_id", help_text="Only projects this PM manages.")
 
     class Meta:
         model = Project
@@ -38,6 +38,9 @@ class ProjectViewSet(VersionedUpdateMixin, ScopedModelViewSet):
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
     ordering_fields = ["code", "target_date", "start_date"]
 
+    def get_serializer_class(self):
+        return ProjectUpdateSerializer if self.action in ("update", "partial_update") else ProjectSerializer
+
     def perform_create(self, serializer):
         serializer.instance = services.project_create(actor=self.request.user, **serializer.validated_data)
 
@@ -51,7 +54,7 @@ class ProjectViewSet(VersionedUpdateMixin, ScopedModelViewSet):
         )
 
     @extend_schema(responses=AuditEntrySerializer(many=True))
-    @action(detail=True, methods=["get"], permission_classes=[RolePermission])
+    @action(detail=True, methods=["get"], permission_classes=[RolePermission], filter_backends=[])
     def audit(self, request, pk=None):
         """The project's audit trail (CMO staff only): who, when, old and new values, why."""
         project = self.get_object()

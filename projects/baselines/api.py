@@ -2,14 +2,15 @@
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
-from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from clients import access
 from core.api import RolePermission, ScopedReadOnlyViewSet
+from core.filtering import IdFilter, StrictFilterSet
+from core.serializers import StrictModelSerializer, StrictSerializer
 from projects.baselines import services
 from projects.baselines.models import Baseline, BaselineItem
 from projects.baselines.selectors import baseline_items
@@ -17,13 +18,13 @@ from projects.records import Project
 from projects.signatures.api import SignatureSerializer, SignSerializer, signatures_field, signatures_of
 
 
-class BaselineItemSerializer(serializers.ModelSerializer):
+class BaselineItemSerializer(StrictModelSerializer):
     class Meta:
         model = BaselineItem
         fields = ["milestone", "milestone_name", "date"]
 
 
-class BaselineSerializer(serializers.ModelSerializer):
+class BaselineSerializer(StrictModelSerializer):
     items = serializers.SerializerMethodField(
         help_text="Each milestone's baselined date; client users see only client-visible milestones."
     )
@@ -58,14 +59,14 @@ class BaselineSerializer(serializers.ModelSerializer):
         return BaselineItemSerializer(baseline_items(user=user, baseline=obj), many=True).data
 
 
-class RebaselineSerializer(serializers.Serializer):
+class RebaselineSerializer(StrictSerializer):
     # A plain id: a missing project and another client's project must answer alike (404), never "Invalid pk".
     project = serializers.IntegerField(help_text="Id of the project to re-baseline.")
     reason = serializers.CharField(help_text="Why the plan changes (required, recorded in the audit trail).")
 
 
-class BaselineFilter(filters.FilterSet):
-    project = filters.NumberFilter(field_name="project_id")
+class BaselineFilter(StrictFilterSet):
+    project = IdFilter(field_name="project_id", help_text="Only baselines of this project.")
 
     class Meta:
         model = Baseline
@@ -84,7 +85,13 @@ class BaselineViewSet(ScopedReadOnlyViewSet):
     filterset_class = BaselineFilter
     permission_classes = [CanRebaseline]
 
-    @extend_schema(request=RebaselineSerializer, responses={201: BaselineSerializer})
+    @extend_schema(
+        request=RebaselineSerializer,
+        responses={
+            201: BaselineSerializer,
+            404: OpenApiResponse(description="No such project in your scope (a missing one answers alike)."),
+        },
+    )
     @action(detail=False, methods=["post"])
     def rebaseline(self, request):
         serializer = RebaselineSerializer(data=request.data)

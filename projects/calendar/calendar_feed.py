@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 
 def milestones_ics(project, milestones, *, now: dt.datetime) -> bytes:
@@ -10,7 +10,7 @@ def milestones_ics(project, milestones, *, now: dt.datetime) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//CMO Portal//Milestones//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"{project.code} milestones")
+    calendar.add("x-wr-calname", vText(f"{project.code} milestones"))  # as text: an x- property is not escaped
     for m in milestones:
         event = _milestone_event(project, m, now=now)
         if event is not None:

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -33,7 +34,7 @@ def _feed_user(token: str):
 
 def _ics_response(body: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(False, filename)  # a code may hold any character
     response["Cache-Control"] = "private, no-store"  # the URL is a credential: no shared caches
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -102,5 +103,5 @@ def project_calendar(request, pk: int):
     project = get_or_404(project_get, user=request.user, pk=pk)
     milestones = Milestone.objects.for_user(request.user).filter(project=project).order_by("sequence")
     response = HttpResponse(milestones_ics(project, milestones, now=timezone.now()), content_type="text/calendar")
-    response["Content-Disposition"] = f'attachment; filename="{project.code}-milestones.ics"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{project.code}-milestones.ics")
     return response

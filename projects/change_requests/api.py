@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from clients import access
 from core.api import RolePermission, ScopedModelViewSet
+from core.serializers import StrictSerializer
 from projects.change_requests import services
 from projects.change_requests.models import ChangeRequest
 from projects.milestones.models import Milestone
@@ -111,7 +112,7 @@ class ChangeRequestSerializer(ProjectRecordSerializer):
         return user_name(obj.decided_by)
 
 
-class ChangeRequestSignSerializer(serializers.Serializer):
+class ChangeRequestSignSerializer(StrictSerializer):
     password = serializers.CharField(
         style={"input_type": "password"}, help_text="The signer's password, re-entered (21 CFR 11.200)."
     )
@@ -125,7 +126,7 @@ class ChangeRequestSignSerializer(serializers.Serializer):
     )
 
 
-class WithdrawSerializer(serializers.Serializer):
+class WithdrawSerializer(StrictSerializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Why (recorded in the audit trail)."
     )

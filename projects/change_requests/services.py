@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clients import access
 from core.audit import audit_context
-from core.input_ranges import EARLIEST_DATE, LATEST_DATE, date_in_range
+from core.input_ranges import EARLIEST_DATE, LATEST_DATE, MAX_MONEY, budget_in_range, date_in_range
 from projects.change_requests.models import ChangeRequest, ChangeRequestStatus
 from projects.milestones.models import Milestone
 from projects.notifications.services import client_approvers, notify, project_staff
@@ -123,8 +123,17 @@ def apply_approved_change(change: ChangeRequest) -> None:
         raise ValidationError(
             {"schedule_impact_days": [f"Approval would move dates outside {EARLIEST_DATE:%Y}–{LATEST_DATE:%Y}."]}
         )
+    if new_target is not None and new_target < project.start_date:
+        raise ValidationError(
+            {"schedule_impact_days": [f"Approval would move the target date before the start ({project.start_date})."]}
+        )
+    new_budget = project.budget + change.cost_impact
+    if not budget_in_range(new_budget):
+        raise ValidationError(
+            {"cost_impact": [f"Approval would make the budget {new_budget:,.2f}, outside 0–{MAX_MONEY:,.2f}."]}
+        )
     Project.objects.filter(pk=change.project_id).update(
-        budget=F("budget") + change.cost_impact, target_date=new_target, version=F("version") + 1
+        budget=new_budget, target_date=new_target, version=F("version") + 1
     )
     for milestone, after in moves:
         milestone.forecast_date = after

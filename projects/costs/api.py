@@ -3,10 +3,12 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 
 from core.api import ScopedModelViewSet
+from core.parsers import BoundedJSONParser, StrictMultiPartParser
+from core.serializers import StrictSerializer
 from projects.costs import services
 from projects.costs.models import CostEntry, Invoice
 from projects.record_api import (
@@ -61,7 +63,7 @@ class CostEntrySerializer(ProjectRecordSerializer):
         return user_name(obj.created_by)
 
 
-class CostImportSerializer(serializers.Serializer):
+class CostImportSerializer(StrictSerializer):
     project = project_field()
     csv = serializers.CharField(
         required=False,
@@ -86,7 +88,7 @@ class CostImportSerializer(serializers.Serializer):
         return attrs
 
 
-class CostImportResultSerializer(serializers.Serializer):
+class CostImportResultSerializer(StrictSerializer):
     count = serializers.IntegerField(help_text="How many cost entries were imported.")
 
 
@@ -113,7 +115,7 @@ class CostEntryViewSet(ScopedModelViewSet):
         methods=["post"],
         url_path="import",
         url_name="import",
-        parser_classes=[JSONParser, MultiPartParser, FormParser],
+        parser_classes=[BoundedJSONParser, StrictMultiPartParser, FormParser],
     )
     def import_csv(self, request):
         """Import cost entries from CSV, all or nothing: a bad row imports nothing and names its line and column."""

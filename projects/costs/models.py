@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from core.audit import audited
+from core.input_ranges import validate_date_in_range
 from projects.records import InternalQuerySet, Project, ProjectChildQuerySet
 
 
@@ -23,7 +24,7 @@ class CostEntry(models.Model):
     """Internal cost (actual cost, AC). Never shown to client users."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cost_entries")
-    date = models.DateField()
+    date = models.DateField(validators=[validate_date_in_range])
     amount = models.DecimalField(max_digits=14, decimal_places=2, help_text="In the project's currency.")
     category = models.CharField(max_length=20, choices=CostCategory.choices)
     description = models.CharField(max_length=300, blank=True)
@@ -45,7 +46,7 @@ class Invoice(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invoices")
     number = models.CharField(max_length=40)
-    date = models.DateField()
+    date = models.DateField(validators=[validate_date_in_range])
     amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))])
     description = models.CharField(max_length=300, blank=True)
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.audit import audit_context
+from core.input_ranges import MAX_MONEY
 from projects.costs.models import CostCategory, CostEntry, Invoice
 from projects.records import Project, project_inputs_changed, require_editor
 
@@ -20,9 +21,6 @@ def cost_entry_create(*, actor, project: Project, **fields) -> CostEntry:
         entry.save()
         project_inputs_changed(project.pk)
     return entry
-
-
-MAX_AMOUNT = Decimal(10) ** 12  # money columns hold 12 integer digits
 
 
 @transaction.atomic
@@ -58,7 +56,7 @@ def cost_entries_import_csv(*, actor, project: Project, text: str) -> list[CostE
         except (ArithmeticError, ValueError):
             errors.append(f"Line {line}, column amount: '{row['amount']}' is not an amount.")
             continue
-        if abs(amount) >= MAX_AMOUNT:
+        if abs(amount) > MAX_MONEY:
             errors.append(f"Line {line}, column amount: '{row['amount']}' is larger than the portal records.")
             continue
         category = categories.get(row["category"].lower())
@@ -67,16 +65,20 @@ def cost_entries_import_csv(*, actor, project: Project, text: str) -> list[CostE
                 f"Line {line}, column category: '{row['category']}' is not one of {', '.join(CostCategory.values)}."
             )
             continue
-        entries.append(
-            CostEntry(
-                project=project,
-                date=date,
-                amount=amount,
-                category=category,
-                description=row.get("description", "")[:300],
-                created_by=actor,
-            )
+        entry = CostEntry(
+            project=project,
+            date=date,
+            amount=amount,
+            category=category,
+            description=row.get("description", "")[:300],
+            created_by=actor,
         )
+        try:
+            entry.clean_fields(exclude=["project", "created_by"])  # the model's ranges, as for one entry
+        except ValidationError as invalid:
+            errors += [f"Line {line}, column {f}: {m}" for f, texts in invalid.message_dict.items() for m in texts]
+            continue
+        entries.append(entry)
     if errors:
         raise ValidationError({"file": errors})
     if not entries:

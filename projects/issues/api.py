@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from clients import access
 from core.api import RolePermission, ScopedModelViewSet
+from core.serializers import StrictModelSerializer, StrictSerializer
 from projects.issues import services
 from projects.issues.models import Issue, IssueComment
 from projects.record_api import (
@@ -75,7 +76,7 @@ class IssueSerializer(ProjectRecordSerializer):
         return user_name(obj.assigned_to)
 
 
-class IssueCommentSerializer(serializers.ModelSerializer):
+class IssueCommentSerializer(StrictModelSerializer):
     author_name = serializers.SerializerMethodField(help_text="Who wrote the comment.")
 
     class Meta:
@@ -88,7 +89,7 @@ class IssueCommentSerializer(serializers.ModelSerializer):
         return obj.author.display_name
 
 
-class IssueResolveSerializer(serializers.Serializer):
+class IssueResolveSerializer(StrictSerializer):
     resolution = serializers.CharField(help_text="How the issue was resolved (the client sees it on shared issues).")
 
 
@@ -119,7 +120,7 @@ class IssueViewSet(ScopedModelViewSet):
 
     @extend_schema(methods=["get"], request=None, responses=IssueCommentSerializer(many=True))
     @extend_schema(methods=["post"], request=IssueCommentSerializer, responses={201: IssueCommentSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def comments(self, request, pk=None):
         """GET: the issue's comments, oldest first. POST: add one (clients only on shared issues of their projects)."""
         issue = self.get_object()

@@ -1,24 +1,25 @@
 """API of milestones (date changes need a ``reason``) with their checklists."""
 
 from django.http import Http404
-from django_filters import rest_framework as filters
 from rest_framework import serializers
 
 from core.api import ScopedModelViewSet, VersionedUpdateMixin
+from core.filtering import IdFilter, StrictFilterSet
+from core.serializers import StrictModelSerializer
 from projects.milestones import services
 from projects.milestones.models import ChecklistItem, Milestone
 from projects.record_api import CanWriteProjects
 from projects.records import Project
 
 
-class ChecklistItemSerializer(serializers.ModelSerializer):
+class ChecklistItemSerializer(StrictModelSerializer):
     class Meta:
         model = ChecklistItem
         fields = ["id", "sequence", "text", "required", "done", "done_at"]
         read_only_fields = fields
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(StrictModelSerializer):
     reason = serializers.CharField(
         write_only=True,
         required=False,
@@ -68,9 +69,9 @@ class MilestoneUpdateSerializer(MilestoneSerializer):
         read_only_fields = ["id", "version", "completion_override_reason", "project", "sequence"]
 
 
-class MilestoneFilter(filters.FilterSet):
-    project = filters.NumberFilter(field_name="project_id")
-    client = filters.NumberFilter(field_name="project__client_id")
+class MilestoneFilter(StrictFilterSet):
+    project = IdFilter(field_name="project_id", help_text="Only milestones of this project.")
+    client = IdFilter(field_name="project__client_id", help_text="Only milestones of this client's projects.")
 
     class Meta:
         model = Milestone

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from clients.access import ScopedQuerySet
 from core.audit import audited
+from core.input_ranges import validate_date_in_range
 from projects.records import Project
 
 
@@ -22,9 +23,15 @@ class Milestone(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
     sequence = models.PositiveIntegerField()
     name = models.CharField(max_length=200)
-    baseline_date = models.DateField(null=True, blank=True, help_text="Due date in the approved baseline.")
-    forecast_date = models.DateField(null=True, blank=True, help_text="Current forecast of the due date.")
-    actual_date = models.DateField(null=True, blank=True, help_text="Date the milestone was completed.")
+    baseline_date = models.DateField(
+        null=True, blank=True, validators=[validate_date_in_range], help_text="Due date in the approved baseline."
+    )
+    forecast_date = models.DateField(
+        null=True, blank=True, validators=[validate_date_in_range], help_text="Current forecast of the due date."
+    )
+    actual_date = models.DateField(
+        null=True, blank=True, validators=[validate_date_in_range], help_text="Date the milestone was completed."
+    )
     duration_days = models.PositiveIntegerField(default=0, help_text="Planned duration (from the template), days.")
     weight = models.DecimalField(
         max_digits=6,

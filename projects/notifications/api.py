@@ -1,12 +1,13 @@
 """API of the caller's own notifications."""
 
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import IdFilter, RolePermission, ScopedQuerysetMixin
+from core.api import RolePermission, ScopedQuerysetMixin
+from core.filtering import IdFilter, StrictBooleanFilter, StrictFilterSet
+from core.serializers import StrictModelSerializer, StrictSerializer
 from projects.notifications import services as notifications
 from projects.notifications.models import Notification
 
@@ -17,17 +18,17 @@ class IsAuthenticatedReader(RolePermission):
     write_check = staticmethod(lambda user: True)
 
 
-class NotificationFilter(filters.FilterSet):
+class NotificationFilter(StrictFilterSet):
     project = IdFilter(field_name="project_id", help_text="Only notifications about this project.")
-    unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", help_text="true: not read yet.")
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull", help_text="true: not read yet.")
 
     class Meta:
         model = Notification
         fields = ["project", "unread", "kind"]
 
 
-class NotificationSerializer(serializers.ModelSerializer):
-    project_code = serializers.CharField(source="project.code", read_only=True, default=None)
+class NotificationSerializer(StrictModelSerializer):
+    project_code = serializers.CharField(source="project.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Notification
@@ -40,7 +41,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         }
 
 
-class MarkReadSerializer(serializers.Serializer):
+class MarkReadSerializer(StrictSerializer):
     ids = serializers.ListField(
         child=serializers.IntegerField(),
         required=False,

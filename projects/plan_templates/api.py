@@ -3,10 +3,11 @@
 from rest_framework import serializers
 
 from core.api import ScopedReadOnlyViewSet
+from core.serializers import StrictModelSerializer
 from projects.plan_templates.models import MilestoneTemplate, ProjectTemplate
 
 
-class MilestoneTemplateSerializer(serializers.ModelSerializer):
+class MilestoneTemplateSerializer(StrictModelSerializer):
     checklist = serializers.SlugRelatedField(many=True, read_only=True, slug_field="text")
 
     class Meta:
@@ -23,7 +24,7 @@ class MilestoneTemplateSerializer(serializers.ModelSerializer):
         ]
 
 
-class ProjectTemplateSerializer(serializers.ModelSerializer):
+class ProjectTemplateSerializer(StrictModelSerializer):
     milestones = MilestoneTemplateSerializer(many=True, read_only=True)
 
     class Meta:
@@ -37,3 +38,4 @@ class TemplateViewSet(ScopedReadOnlyViewSet):
     queryset = ProjectTemplate.objects.prefetch_related("milestones__checklist")
     serializer_class = ProjectTemplateSerializer
     filterset_fields = ["service_type", "active"]
+    ordering_fields = ["name"]

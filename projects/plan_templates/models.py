@@ -3,6 +3,7 @@
 from django.db import models
 
 from clients.access import ScopedQuerySet
+from core.audit import audited
 from projects.records import ServiceType
 
 
@@ -11,6 +12,7 @@ class StaffOnlyQuerySet(ScopedQuerySet):
     staff_only = True
 
 
+@audited()
 class ProjectTemplate(models.Model):
     """The repeatable plan of a service type: milestones with offsets, weights and checklists."""
 
@@ -28,6 +30,7 @@ class ProjectTemplate(models.Model):
         return self.name
 
 
+@audited()
 class MilestoneTemplate(models.Model):
     template = models.ForeignKey(ProjectTemplate, on_delete=models.CASCADE, related_name="milestones")
     sequence = models.PositiveIntegerField()
@@ -46,6 +49,7 @@ class MilestoneTemplate(models.Model):
         return f"{self.sequence}. {self.name}"
 
 
+@audited()
 class ChecklistItemTemplate(models.Model):
     milestone_template = models.ForeignKey(MilestoneTemplate, on_delete=models.CASCADE, related_name="checklist")
     sequence = models.PositiveIntegerField(default=0)

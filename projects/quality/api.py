@@ -1,12 +1,13 @@
 """API of batches and quality events."""
 
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api import ScopedModelViewSet
+from core.filtering import StrictBooleanFilter
+from core.serializers import StrictSerializer
 from projects.quality import services
 from projects.quality.models import Batch, QualityEvent
 from projects.record_api import (
@@ -24,7 +25,7 @@ class BatchFilter(ProjectRecordFilter):
 
 
 class QualityEventFilter(ProjectRecordFilter):
-    open = filters.BooleanFilter(field_name="closed", lookup_expr="isnull", help_text="true: not closed yet.")
+    open = StrictBooleanFilter(field_name="closed", lookup_expr="isnull", help_text="true: not closed yet.")
 
     class Meta:
         model = QualityEvent
@@ -119,7 +120,7 @@ class QualityEventSerializer(ProjectRecordSerializer):
         }
 
 
-class QualityEventCloseSerializer(serializers.Serializer):
+class QualityEventCloseSerializer(StrictSerializer):
     closed = serializers.DateField(help_text="The day the event was closed (not before it was opened).")
     reason = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Why (recorded in the audit trail)."

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from core.audit import audited
+from core.input_ranges import validate_date_in_range
 from projects.records import Project, ProjectChildQuerySet, SharedQuerySet, Visibility
 
 
@@ -17,8 +18,8 @@ class BatchOutcome(models.TextChoices):
 class Batch(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="batches")
     number = models.CharField(max_length=40)
-    planned_date = models.DateField()
-    actual_date = models.DateField(null=True, blank=True)
+    planned_date = models.DateField(validators=[validate_date_in_range])
+    actual_date = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
     outcome = models.CharField(max_length=10, choices=BatchOutcome.choices, default=BatchOutcome.PENDING)
     right_first_time = models.BooleanField(
         default=True, help_text="Made without a major or critical deviation and released without rework."
@@ -56,9 +57,9 @@ class QualityEvent(models.Model):
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=QualityEventKind.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices)
-    opened = models.DateField()
-    due = models.DateField(null=True, blank=True)
-    closed = models.DateField(null=True, blank=True)
+    opened = models.DateField(validators=[validate_date_in_range])
+    due = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
+    closed = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
 
     objects = SharedQuerySet.as_manager()

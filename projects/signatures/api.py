@@ -2,15 +2,16 @@
 
 from rest_framework import serializers
 
+from core.serializers import StrictModelSerializer, StrictSerializer
 from projects.signatures.models import Signature
 
 
-class SignSerializer(serializers.Serializer):
+class SignSerializer(StrictSerializer):
     password = serializers.CharField(style={"input_type": "password"}, help_text="The signer's password, re-entered.")
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class SignatureSerializer(serializers.ModelSerializer):
+class SignatureSerializer(StrictModelSerializer):
     verdict = serializers.SerializerMethodField(
         help_text="Checked on every read: valid, changed since signed, or signature invalid (altered or copied)."
     )

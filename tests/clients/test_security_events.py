@@ -88,3 +88,25 @@ def test_a_deactivated_user_cannot_log_in_and_the_username_is_never_taken_again(
     events = User.pgh_event_model.objects.filter(pgh_obj_id=world.pm.pk).order_by("pgh_id")
     assert events.last().is_active is False
     assert events.last().pgh_context.metadata["reason"] == "Left the company"
+
+
+def test_an_export_read_carries_its_own_attribution_into_the_trail(world, client):
+    """Reads enter no audit context (issue 13); the security event an export writes still says who and how."""
+    client.force_login(world.pm)
+    assert client.get(reverse("project-audit-csv", kwargs={"pk": world.project_a.pk})).status_code == 200
+    event = SecurityEvent.objects.get(kind=SecurityEventKind.EXPORT, user=world.pm)
+    trail = SecurityEvent.pgh_event_model.objects.get(pgh_obj_id=event.pk)
+    metadata = trail.pgh_context.metadata
+    assert metadata["username"] == world.pm.username
+    assert metadata["channel"] == "page"
+
+
+@pytest.mark.parametrize("name", ["project-list", "portfolio", "api:project-list", "api:score-list"])
+def test_a_read_pays_nothing_for_the_audit_context(world, client, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.leadership)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse(name)).status_code == 200
+    assert not [q["sql"] for q in ctx.captured_queries if "pghistory.context" in q["sql"]]

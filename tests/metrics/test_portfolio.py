@@ -50,7 +50,7 @@ def test_pm_sees_only_own_projects_and_clients_get_404(world, client):
 def test_exports_carry_the_same_ranking(world, client):
     scored(world)
     client.force_login(world.leadership)
-    rows = list(csv.DictReader(io.StringIO(client.get(reverse("portfolio") + "?format=csv").content.decode())))
+    rows = list(csv.DictReader(io.StringIO(client.get(reverse("portfolio") + "?format=csv").getvalue().decode())))
     assert rows[0]["Project"] == world.project_b.code
     assert rows[0]["RAG"] in ("green", "amber", "red")
     xlsx = client.get(reverse("portfolio") + "?format=xlsx")
@@ -85,3 +85,43 @@ def test_pdf_report_renders(world, client):
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert len(response.content) > 5000  # a chart and a table, not an empty page
+
+
+def test_the_portfolio_page_is_paginated_counts_the_whole_set_and_streams_its_csv(world, client):
+    """Issue 13: a page of 50 rows whatever the portfolio size; counts in SQL over every open project; the CSV
+    holds every row, streamed."""
+    from metrics.portfolio.views import PAGE_SIZE
+
+    for i in range(PAGE_SIZE + 7):
+        ProjectFactory(manager=world.pm, code=f"PAGE-{i:03d}")
+    client.force_login(world.leadership)
+    first = client.get(reverse("portfolio"))
+    html = first.content.decode()
+    total = first.context["counts"]["total"]
+    assert total == sum(first.context["counts"][k] for k in ("red", "amber", "green", "none"))
+    assert total >= PAGE_SIZE + 7
+    assert len(first.context["rows"]) == PAGE_SIZE
+    assert "Page 1 of 2" in html
+    second = client.get(reverse("portfolio"), {"page": "2"})
+    assert len(second.context["rows"]) == total - PAGE_SIZE
+    assert not {r.code for r in first.context["rows"]} & {r.code for r in second.context["rows"]}
+    csv_response = client.get(reverse("portfolio") + "?format=csv")
+    assert csv_response.streaming
+    lines = b"".join(csv_response.streaming_content).decode().strip().splitlines()
+    assert len(lines) == total + 1
+
+
+def test_the_portfolio_api_is_paginated_with_counts_of_every_project(world):
+    from metrics.portfolio.views import PAGE_SIZE
+
+    for i in range(PAGE_SIZE + 3):
+        ProjectFactory(manager=world.pm, code=f"API-{i:03d}")
+    api = api_as(world.leadership)
+    first = api.get(reverse("api:portfolio-summary")).json()
+    assert len(first["projects"]) == PAGE_SIZE
+    assert first["count"] == sum(first["counts"].values()) >= PAGE_SIZE + 3
+    assert first["next"]
+    assert first["previous"] is None
+    second = api.get(first["next"]).json()
+    assert len(second["projects"]) == first["count"] - PAGE_SIZE
+    assert api.get(reverse("api:portfolio-summary"), {"page": "abc"}).status_code == 400

@@ -265,3 +265,50 @@ def test_client_sees_scores_without_internal_cost_figures(world):
     staff_view = api_as(world.pm).get(reverse("api:score-list")).json()
     assert len(staff_view) == 2
     assert next(s for s in staff_view if s["project_code"] == world.project_a.code)["earned_value"]["actual_cost"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_never_waits_for_the_scheduled_full_run(monkeypatch):
+    """Issue 13: the full recompute commits batch by batch, so while it works on a later batch, a project of an
+    earlier batch is recomputed at once (before: one transaction, and the edit waited for all of it)."""
+    import threading
+
+    from django.db import connections
+
+    projects = make_portfolio(4)
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    real_batch = services._recompute_batch
+    second_batch_started, release = threading.Event(), threading.Event()
+
+    def slow_second_batch(ids, policy, now):
+        written = real_batch(ids, policy, now)
+        if ids[0] != projects[0].pk:  # the second batch: hold its transaction open
+            second_batch_started.set()
+            release.wait(30)
+        return written
+
+    monkeypatch.setattr(services, "_recompute_batch", slow_second_batch)
+    outcome = {}
+
+    def full_run():
+        try:
+            outcome["written"] = services.scores_recompute(now=NOW)
+        finally:
+            connections.close_all()
+
+    runner = threading.Thread(target=full_run)
+    runner.start()
+    try:
+        assert second_batch_started.wait(30), "the full run never reached its second batch"
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # waiting on the full run's rows would fail here
+        try:
+            assert services.scores_recompute(project_ids=[projects[0].pk], now=NOW) == 1
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = 0")
+    finally:
+        release.set()
+        runner.join(60)
+    assert outcome["written"] == 4
+    assert ScoreSnapshot.objects.filter(lens="cmo").count() == 4

@@ -183,7 +183,9 @@ def test_the_baselines_page_reads_a_fixed_number_of_queries_whatever_the_number_
     with django_assert_max_num_queries(14) as one:
         assert client.get(url).status_code == 200
     for i in range(5):
-        baseline = baseline_services.baseline_propose(actor=started.pm, project=started.project_a, reason=f"Re-plan {i}")
+        baseline = baseline_services.baseline_propose(
+            actor=started.pm, project=started.project_a, reason=f"Re-plan {i}"
+        )
         baseline_services.baseline_decide(actor=started.approver_a, baseline=baseline, password=PASSWORD, approve=True)
     with django_assert_max_num_queries(len(one)) as six:
         page = client.get(url)

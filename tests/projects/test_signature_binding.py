@@ -104,3 +104,45 @@ def test_the_baselines_page_manifests_each_signature_and_its_verdict(world, clie
     assert "signature invalid" not in page
     as_superuser("UPDATE projects_signature SET meaning = 'review'", [])
     assert "signature invalid (altered or copied)" in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_portfolio_report_and_its_exports_manifest_the_signed_baseline_and_its_verdict(world, client):
+    """Issue 11: signatures manifested wherever a signed record appears: the portfolio page, CSV, XLSX, PDF, API."""
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from projects.baselines import services as baseline_services
+    from projects.services import project_start
+
+    project_start(actor=world.pm, project=world.project_a)
+    baseline = baseline_services.baseline_propose(actor=world.pm, project=world.project_a, reason="Supplier delay")
+    baseline_services.baseline_decide(actor=world.approver_a, baseline=baseline, password=PASSWORD, approve=True)
+    signature = Signature.objects.get(object_id=baseline.pk, content_type__model="baseline")
+    expected = f"Baseline {baseline.number}: Approval by {world.approver_a.display_name} at "
+    utc = f"{signature.signed_at:%Y-%m-%d %H:%M} UTC"
+
+    client.force_login(world.leadership)
+    url = reverse("portfolio")
+
+    def everywhere() -> dict[str, str]:
+        pdf = PdfReader(io.BytesIO(client.get(url + "?format=pdf").content))
+        sheet = load_workbook(io.BytesIO(client.get(url + "?format=xlsx").content)).active
+        api = api_as(world.leadership).get(reverse("api:portfolio-summary")).json()
+        return {
+            "page": client.get(url).content.decode(),
+            "csv": client.get(url + "?format=csv").getvalue().decode(),
+            "xlsx": " ".join(str(c.value) for row in sheet.iter_rows() for c in row),
+            "pdf": " ".join(" ".join((page.extract_text() or "").split()) for page in pdf.pages),
+            "api": " ".join(p["baseline"] for p in api["projects"]),
+        }
+
+    for where, text in everywhere().items():
+        assert expected in text, where
+        assert utc in text, where
+        assert "signature invalid" not in text, where
+    as_superuser("UPDATE projects_signature SET printed_name = 'Someone Else'", [])
+    for where, text in everywhere().items():
+        assert "[signature invalid (altered or copied)]" in " ".join(text.split()), where
