@@ -37,6 +37,7 @@ test: venv browser
 fuzz: venv
 	@mkdir -p var
 	CMO_FUZZ_DEEP=1 CMO_FUZZ_REPORT=var/fuzz-report.json $(PY) -m pytest -q -p no:randomly tests/test_api_fuzz.py $(PYTEST_ARGS)
+	CMO_PROPERTY_DEEP=1 CMO_PROPERTY_EXAMPLES=$${CMO_PROPERTY_EXAMPLES:-5} $(PY) -m pytest -q -p no:randomly tests/test_any_value_renders.py $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -79,7 +79,7 @@ class ProjectListFilterForm(forms.Form):
     """The project list's filters and sort order (GET): writes nothing. Client users get no client/PM filter."""
 
     SORTS = {
-        "attention": "Needs attention (overdue, then next due)",
+        "attention": "Needs attention",
         "risk": "Risk, highest first",
         "due": "Next milestone due",
         "code": "Project code",
