@@ -30,15 +30,6 @@ EXPORT_COLUMNS = [
 ]
 
 
-def portfolio_csv(rows: list[PortfolioRow]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([label for _, label in EXPORT_COLUMNS])
-    for row in rows:
-        writer.writerow([safe_cell(getattr(row, key)) for key, _ in EXPORT_COLUMNS])
-    return buffer.getvalue()
-
-
 def portfolio_csv_stream(*, user, chunk: int = 500):
     """The CSV line by line, reading the ranked projects ``chunk`` at a time (a bounded memory, a first byte at
     once): for a StreamingHttpResponse."""

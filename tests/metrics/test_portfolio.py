@@ -125,3 +125,16 @@ def test_the_portfolio_api_is_paginated_with_counts_of_every_project(world):
     second = api.get(first["next"]).json()
     assert len(second["projects"]) == first["count"] - PAGE_SIZE
     assert api.get(reverse("api:portfolio-summary"), {"page": "abc"}).status_code == 400
+
+
+def test_portfolio_api_query_count_is_fixed(world):
+    api = api_as(world.leadership)
+    scored(world)
+    with CaptureQueriesContext(connection) as few:
+        assert api.get(reverse("api:portfolio-summary")).status_code == 200
+    for i in range(40):
+        ProjectFactory(manager=world.pm, code=f"QAPI-{i}")
+    services.scores_recompute(now=NOW)
+    with CaptureQueriesContext(connection) as many:
+        assert api.get(reverse("api:portfolio-summary")).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
