@@ -12,7 +12,7 @@ from django.db import connection
 from bench.floor import run_floor, run_write_floor
 
 # Functions of metrics.scores.services timed as phases (looked up by name: a phase that no longer exists is skipped).
-PHASES = ("scoring_inputs", "_snapshot", "_previous_rags", "_alert_on_worse_rag")
+PHASES = ("scoring_inputs", "_snapshot", "_previous_rags", "_upsert", "_alert_on_worse_rag")
 
 
 class PhaseTimer:
@@ -64,10 +64,8 @@ def recompute_once(now: dt.datetime) -> tuple[float, int, PhaseTimer]:
     """One full recompute at ``now`` (its 15-minute bucket); returns (seconds, snapshots written, phases)."""
     from metrics import scoring
     from metrics.scores import services
-    from metrics.scores.models import ScoreSnapshot
 
     timer = PhaseTimer()
-    manager = ScoreSnapshot.objects
     with ExitStack() as stack:
         for name in PHASES:
             if hasattr(services, name):
@@ -76,7 +74,6 @@ def recompute_once(now: dt.datetime) -> tuple[float, int, PhaseTimer]:
             stack.enter_context(
                 _patched(scoring, "compute_scores", timer.wrap("compute_scores", scoring.compute_scores))
             )
-        stack.enter_context(_patched(manager, "bulk_create", timer.wrap("upsert (bulk_create)", manager.bulk_create)))
         stack.enter_context(connection.execute_wrapper(timer))
         start = time.perf_counter()
         written = services.scores_recompute(project_ids=None, channel="task", now=now)

@@ -12,9 +12,11 @@ class CmoPortalConfig(AppConfig):
         from django.conf import settings
         from django.db.backends.signals import connection_created
 
+        from cmo_portal import audit_export
         from projects import extensions
 
         extensions.AUDIT_PAGE.append(audit_page_part)
+        audit_export.register()  # the audit trail PDF as an export job (metrics.export_jobs)
         refuse_admin_deletes_of_tracked_models()
         if settings.REFUSE_SUPERUSER:
             connection_created.connect(refuse_superuser, dispatch_uid="cmo-refuse-superuser")

@@ -9,6 +9,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cmo_portal.settings.dev")
 app = Celery("cmo_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["metrics.export_jobs"])  # a sub-package's tasks (autodiscovery looks at apps only)
 
 
 @app.task(name="cmo_portal.ping", acks_late=True)

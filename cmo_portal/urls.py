@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from clients import views as client_views
 from cmo_portal import dashboard, health, views_audit
+from metrics.export_jobs import views as export_views
 from metrics.lean import views as lean_views
 from metrics.portfolio import views as portfolio_views
 from metrics.scores import views as score_views
@@ -59,6 +60,9 @@ urlpatterns = [
     path("portfolio/lean/", lean_views.lean_portfolio, name="lean-portfolio"),
     path("portfolio/kpi-targets/", lean_views.kpi_targets, name="kpi-targets"),
     path("portfolio/pm/", portfolio_views.pm_workload, name="pm-workload"),
+    path("portfolio/export/<str:fmt>/", export_views.portfolio_export, name="portfolio-export"),
+    path("exports/<int:pk>/", export_views.export_job, name="export-job"),
+    path("exports/<int:pk>/download/", export_views.export_job_download, name="export-job-download"),
     path("audit/", views_audit.audit_report_page, name="audit-report"),
     path("audit/report.csv", views_audit.audit_report_csv, name="audit-report-csv"),
     path("audit/report.pdf", views_audit.audit_report_pdf, name="audit-report-pdf"),

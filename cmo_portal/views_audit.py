@@ -1,8 +1,9 @@
-"""The system audit trail report for leadership and administrators: page, CSV and PDF (21 CFR 11.10(b))."""
+"""The system audit trail report for leadership and administrators: page, CSV and PDF (21 CFR 11.10(b)); the PDF
+is an export job (``cmo_portal.audit_export``)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -13,6 +14,8 @@ from clients.security import security_event_record
 from cmo_portal import audit_report
 from cmo_portal.audit_chain import chain_head
 from cmo_portal.audit_forms import AuditReportFilterForm
+from metrics.export_jobs.models import ExportKind
+from metrics.export_jobs.views import export_job_start
 from projects.audit import audit_entries, audit_trail_csv
 
 
@@ -84,32 +87,15 @@ def audit_report_csv(request):
 
 
 @login_required
-@require_GET
 def audit_report_pdf(request):
-    """The filtered report as a PDF, bounded to ``PDF_LIMIT`` rows per section (noted when cut)."""
-    form = _filter_form(request)
-    if form.is_bound and not form.is_valid():
+    """Ask for the filtered report as a PDF (POST from the page, with its filters): an export job built by a
+    worker, bounded to ``PDF_LIMIT`` rows per section (noted when cut); each download is recorded."""
+    if not access.can_lead(request.user):
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = AuditReportFilterForm(request.POST, user=request.user)
+    if not form.is_valid():
         return _refused(form)
-    filters = form.filters()
-    limit = audit_report.PDF_LIMIT
-    events = list(audit_report.record_events(filters)[: limit + 1])
-    security = list(audit_report.security_events(filters, user=request.user)[: limit + 1])
-    security_event_record(
-        kind=SecurityEventKind.EXPORT,
-        request=request,
-        user=request.user,
-        export="system audit trail (PDF)",
-        filters=filters.describe(),
-        rows=min(len(events), limit) + min(len(security), limit),
-    )
-    pdf = audit_report.audit_report_pdf(
-        rows=audit_report.report_rows(events[:limit], user=request.user),
-        security=security[:limit],
-        truncated={"events": len(events) > limit, "security": len(security) > limit},
-        filters=filters,
-        head=chain_head(),
-        user=request.user,
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="audit-trail-{timezone.now():%Y%m%d-%H%M}.pdf"'
-    return response
+    posted = {name: request.POST[name] for name in form.fields if request.POST.get(name)}
+    return export_job_start(request, kind=ExportKind.AUDIT_PDF, posted=posted)

@@ -1,9 +1,9 @@
 """What metrics adds to the projects pages (registered in ``MetricsConfig.ready``; see projects/extensions.py)."""
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import F
 
 from clients import access
-from metrics.scores.models import ScoreSnapshot, lens_for
+from metrics.scores.selectors import current_score_join
 
 
 def header(user, project) -> dict:
@@ -26,8 +26,8 @@ def change_request(user, change) -> dict:
 
 def project_list_annotations(user) -> dict:
     """The latest risk score and RAG through the user's lens."""
-    latest = ScoreSnapshot.objects.filter(project=OuterRef("pk"), lens=lens_for(user)).order_by("-bucket")
     return {
-        "risk_score": Subquery(latest.values("risk_score")[:1]),
-        "rag": Subquery(latest.values("rag")[:1]),
+        **current_score_join(user),
+        "risk_score": F("current_score__risk_score"),
+        "rag": F("current_score__rag"),
     }

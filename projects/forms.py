@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from core.form_fields import PlausibleDateField
+from projects.list_forms import ListFilterForm
 from projects.records import Project
 
 
@@ -88,16 +89,28 @@ class ProjectListFilterForm(forms.Form):
     RAGS = (("", "Any risk"), ("red", "Red"), ("amber", "Amber"), ("green", "Green"), ("none", "Not scored"))
 
     q = forms.CharField(required=False, max_length=100, label="Search", help_text="Code, name or product")
-    client = forms.ModelChoiceField(queryset=None, required=False, empty_label="All clients")
+    # Typed, not picked from a list: a portfolio has hundreds of clients and PMs, and a select of every one of
+    # them made the page's size and time grow with the portfolio (issue 13). A link may still name one by id.
+    client = forms.CharField(
+        required=False,
+        max_length=100,
+        help_text="Name or part of it",
+        widget=forms.TextInput({"placeholder": "Any client"}),
+    )
     service_type = forms.ChoiceField(required=False, label="Service")
-    manager = forms.ModelChoiceField(queryset=None, required=False, empty_label="All PMs", label="PM")
+    manager = forms.CharField(
+        required=False,
+        max_length=100,
+        label="PM",
+        help_text="Name or part of it",
+        widget=forms.TextInput({"placeholder": "Any PM"}),
+    )
     status = forms.ChoiceField(required=False)
     rag = forms.ChoiceField(required=False, choices=RAGS, label="Risk")
     overdue = forms.BooleanField(required=False, label="Overdue only")
     sort = forms.ChoiceField(required=False, choices=list(SORTS.items()))
 
     def __init__(self, *args, user, **kwargs):
-        from clients.models import Client, Role, User
         from projects.records import ProjectStatus, ServiceType
 
         super().__init__(*args, **kwargs)
@@ -106,8 +119,43 @@ class ProjectListFilterForm(forms.Form):
         if getattr(user, "is_client_user", False):
             del self.fields["client"], self.fields["manager"]
             self.fields["sort"].choices = [(k, v) for k, v in self.SORTS.items() if k != "client"]
+            self.default_sort = "attention"  # a client's few projects: what needs them first
         else:
-            self.fields["client"].queryset = Client.objects.order_by("name")
-            self.fields["manager"].queryset = User.objects.filter(role=Role.PROJECT_MANAGER).order_by(
-                "full_name", "username"
-            )
+            # Staff read the whole portfolio: riskiest first (a join on the current score), listed first so the
+            # select shows what the list does. "Needs attention" orders every project by its open milestones.
+            self.default_sort = "risk"
+            self.fields["sort"].choices = [("risk", self.SORTS["risk"])] + [
+                (k, v) for k, v in self.SORTS.items() if k != "risk"
+            ]
+
+    @staticmethod
+    def _named(value: str, by_id, noun: str):
+        """``("id", pk)`` for a number that names an existing record, else ``("name", text)``."""
+        value = " ".join(value.split())
+        if value.isdigit():
+            if len(value) > 18 or not by_id(int(value)):
+                raise forms.ValidationError(f"No {noun} has the number {value[:20]}.")
+            return ("id", int(value))
+        return ("name", value) if value else None
+
+    def clean_client(self):
+        from clients.models import Client
+
+        return self._named(self.cleaned_data["client"], lambda pk: Client.objects.filter(pk=pk).exists(), "client")
+
+    def clean_manager(self):
+        from clients.models import User
+
+        return self._named(self.cleaned_data["manager"], lambda pk: User.objects.filter(pk=pk).exists(), "PM")
+
+
+class AuditTrailFilterForm(ListFilterForm):
+    """The project audit trail's filter: one record type (``record_types``: event models by the record's label)."""
+
+    record_type = forms.ChoiceField(required=False, label="Record type")
+
+    def __init__(self, *args, record_types: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = {label: str(m.pgh_tracked_model._meta.verbose_name).capitalize() for label, m in record_types.items()}
+        choices = sorted(names.items(), key=lambda choice: choice[1])
+        self.fields["record_type"].choices = [("", "Every record type"), *choices]

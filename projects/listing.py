@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from projects.forms import ProjectListFilterForm
+from projects.models import Milestone
 from projects.selectors import project_list
 
 PAGE_SIZE = 50
@@ -45,9 +47,16 @@ def project_listing(*, user, params, mine: bool = False) -> ProjectListing:
     if data.get("q"):
         q = data["q"]
         projects = projects.filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(product__icontains=q))
-    for field in ("client", "manager"):
+    for field, names in (("client", ("client__name",)), ("manager", ("manager__full_name", "manager__username"))):
         if data.get(field):
-            projects = projects.filter(**{field: data[field]})
+            kind, value = data[field]
+            if kind == "id":
+                projects = projects.filter(**{f"{field}_id": value})
+            else:
+                matches = Q()
+                for name in names:
+                    matches |= Q(**{f"{name}__icontains": value})
+                projects = projects.filter(matches)
     for field in ("service_type", "status"):
         if data.get(field):
             projects = projects.filter(**{field: data[field]})
@@ -55,16 +64,19 @@ def project_listing(*, user, params, mine: bool = False) -> ProjectListing:
         projects = projects.filter(rag__isnull=True)
     elif data.get("rag"):
         projects = projects.filter(rag=data["rag"])
+    # Late projects as one uncorrelated set (hashed once), not a count per project, for the filter and the tile.
+    late = Milestone.objects.for_user(user).filter(actual_date__isnull=True, forecast_date__lt=timezone.localdate())
+    late = late.values("project_id")
     if data.get("overdue"):
-        projects = projects.filter(overdue_count__gt=0)
+        projects = projects.filter(pk__in=late)
     summary = projects.order_by().aggregate(
         total=Count("pk"),
-        overdue=Count("pk", filter=Q(overdue_count__gt=0)),
+        overdue=Count("pk", filter=Q(pk__in=late)),
         red=Count("pk", filter=Q(rag="red")),
         amber=Count("pk", filter=Q(rag="amber")),
         green=Count("pk", filter=Q(rag="green")),
     )
-    projects = projects.order_by(*ORDERINGS[data.get("sort") or "attention"])
+    projects = projects.order_by(*ORDERINGS[data.get("sort") or form.default_sort])
     paginator = Paginator(projects, PAGE_SIZE)
     paginator.count = summary["total"]  # counted with the summary: one query fewer
     page = paginator.get_page(params.get("page"))

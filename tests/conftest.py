@@ -108,22 +108,28 @@ def api_as(user) -> APIClient:
     return client
 
 
-@pytest.fixture
-def lock_held_elsewhere():
-    """``with lock_held_elsewhere(key):`` a PostgreSQL advisory lock held by another session, as a second worker's."""
+def second_connection(settings_dict=None):
+    """A psycopg2 connection of its own to the test database (another session: locks, waits, grants)."""
     import psycopg2
     from django.db import connection
 
+    settings_dict = settings_dict or connection.settings_dict
+    return psycopg2.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        host=settings_dict["HOST"] or None,
+        port=settings_dict["PORT"] or None,
+        password=settings_dict["PASSWORD"] or None,
+    )
+
+
+@pytest.fixture
+def lock_held_elsewhere():
+    """``with lock_held_elsewhere(key):`` a PostgreSQL advisory lock held by another session, as a second worker's."""
+
     @contextmanager
     def hold(key: int):
-        settings_dict = connection.settings_dict
-        other = psycopg2.connect(
-            dbname=settings_dict["NAME"],
-            user=settings_dict["USER"],
-            host=settings_dict["HOST"] or None,
-            port=settings_dict["PORT"] or None,
-            password=settings_dict["PASSWORD"] or None,
-        )
+        other = second_connection()
         try:
             with other.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_lock(%s)", [key])

@@ -1397,7 +1397,6 @@ AUDITED = frozenset(
 # Kinds that notify someone (bell and e-mail texts name them).
 NOTIFYING = frozenset({"change_request", "issue", "baseline", "tradeoff", "kpi_target", "survey_response"})
 CALENDAR = frozenset({"project", "milestone", "change_request", "baseline"})
-PDF_TOO = ("", "?format=csv", "?format=xlsx", "?format=pdf")
 AUDIT_OF_PROJECT = ("?project={project}",)
 
 
@@ -1413,6 +1412,15 @@ class Shows:
 def shows(*groups, **options) -> Shows:
     kinds = frozenset().union(*(g if isinstance(g, frozenset) else {g} for g in groups))
     return Shows(kinds=kinds, **options)
+
+
+def built_portfolio_xlsx(s: Shared) -> int:
+    """Leadership's portfolio XLSX, built as the worker builds it (the other roles read 404)."""
+    from metrics.export_jobs.services import export_job_build, export_job_request
+
+    job = export_job_request(actor=s.world.leadership, kind="portfolio_xlsx", posted={})
+    export_job_build(job_id=job.pk)
+    return job.pk
 
 
 NONE_POST_ONLY = Shows(why_none="an action (POST): a GET answers 404/405, whatever the data")
@@ -1445,7 +1453,10 @@ SHOWS: dict[str, Shows] = {
     "project-scores": shows(SCORED, "what_if", queries=("", "?{what_if_query}")),
     "tradeoff-decide": NONE_POST_ONLY,
     "scoring-policy": shows("scoring_policy"),
-    "portfolio": shows(SCORED, "client", queries=PDF_TOO),
+    "portfolio": shows(SCORED, "client", queries=("", "?format=csv")),
+    "portfolio-export": NONE_POST_ONLY,  # asks for an export job; the files are read at export-job-download
+    "export-job": Shows(why_none="the job's status and file name (the file: export-job-download)"),
+    "export-job-download": shows(SCORED, "client", kwargs=lambda s, fill: {"pk": built_portfolio_xlsx(s)}),
     "survey-list": shows("survey_response"),
     "survey-answer": shows("survey_response"),
     "lean-portfolio": shows(LEAN, "client"),
@@ -1453,7 +1464,7 @@ SHOWS: dict[str, Shows] = {
     "pm-workload": shows("certification", "project", "milestone", "survey_response", "user"),
     "audit-report": shows(AUDITED, "scoring_policy", "kpi_target", "user", queries=AUDIT_OF_PROJECT),
     "audit-report-csv": shows(AUDITED, "scoring_policy", "kpi_target", queries=AUDIT_OF_PROJECT),
-    "audit-report-pdf": shows(AUDITED, "scoring_policy", "kpi_target", queries=AUDIT_OF_PROJECT),
+    "audit-report-pdf": Shows(why_none="asks for an export job (POST); a GET answers 404/405 whatever the data"),
     "logout": Shows(why_none="signs out"),
     "password_change": Shows(why_none="the user's own password form"),
     "password_change_done": Shows(why_none="a fixed text"),

@@ -17,6 +17,7 @@ from projects import services as project_services
 from projects.change_requests import services as change_request_services
 from projects.milestones import services as milestone_services
 from tests.clients.factories import PASSWORD
+from tests.conftest import second_connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PROBE_ROLE = "cmo_app_probe"
@@ -143,13 +144,7 @@ def test_migrate_as_owner_creates_and_grants_the_application_role_on_a_fresh_dat
         secret = f":{password}" if password else ""
         return f"postgres://{user}{secret}@{host}{port}/{name}"
 
-    owner = psycopg2.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        password=settings["PASSWORD"] or None,
-    )
+    owner = second_connection(settings)
     owner.autocommit = True
     with owner.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')

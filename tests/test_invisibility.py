@@ -247,6 +247,13 @@ def _project(s: Shared) -> dict:
     return {"pk": s.project.pk}
 
 
+def _staff_export_job(s: Shared) -> int:
+    """The PM's portfolio export job (asking again while it is queued gives the same job): a client reads 404."""
+    from metrics.export_jobs.services import export_job_request
+
+    return export_job_request(actor=s.world.pm, kind="portfolio_xlsx", posted={}).pk
+
+
 WHAT_IF_BODY = {"schedule_impact_days": 14, "cost_impact": "5000.00", "scope_impact_percent": "2.00"}
 WHAT_IF_QUERY = "?schedule_impact_days=14&cost_impact=5000&scope_impact_percent=2&quality_impact=minor"
 
@@ -282,7 +289,10 @@ ROUTES: dict[str, Read] = {
     "project-scores": Read("page", _project, queries=("", WHAT_IF_QUERY)),
     "tradeoff-decide": Read("page", lambda s: {"pk": s.tradeoff_proposal.pk}),
     "scoring-policy": Read("page"),
-    "portfolio": Read("page", queries=("", "?format=csv", "?format=xlsx", "?format=pdf")),
+    "portfolio": Read("page", queries=("", "?format=csv")),
+    "portfolio-export": Read("page", lambda s: {"fmt": "xlsx"}),  # XLSX and PDF: export jobs (POST)
+    "export-job": Read("page", lambda s: {"pk": _staff_export_job(s)}),
+    "export-job-download": Read("page", lambda s: {"pk": _staff_export_job(s)}),
     "survey-list": Read("page"),
     "survey-answer": Read("page", lambda s: {"token": invitation_token(s.invitation)}),
     "lean-portfolio": Read("page"),

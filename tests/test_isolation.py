@@ -46,7 +46,10 @@ ROUTES: dict[str, Route] = {
     "pm-workload": Route("page", staff_only=True),
     "audit-report": Route("page", staff_only=True),
     "audit-report-csv": Route("page", staff_only=True),
-    "audit-report-pdf": Route("page", staff_only=True),
+    "audit-report-pdf": Route("page", staff_only=True, method="post"),  # asks for an export job
+    "portfolio-export": Route("page", kwargs=lambda w: {"fmt": "xlsx"}, staff_only=True, method="post"),
+    "export-job": Route("page", kwargs=lambda w: {"pk": built_export_job(w.leadership)}, staff_only=True),
+    "export-job-download": Route("page", kwargs=lambda w: {"pk": built_export_job(w.leadership)}, staff_only=True),
     "api:survey-list": Route("api"),
     "api:survey-detail": Route("api", kwargs=lambda w: {"pk": invitation_b(w).pk}),
     "api:survey-answer": Route("api", kwargs=lambda w: {"pk": invitation_b(w).pk}, method="post"),
@@ -147,6 +150,15 @@ ROUTES: dict[str, Route] = {
         outsider_status=(200,),  # {"marked": 0}: only the caller's own notifications are ever touched
     ),
 }
+
+
+def built_export_job(user) -> int:
+    """An export job ``user`` asked for, built (only they may read it: everyone else gets 404)."""
+    from metrics.export_jobs.services import export_job_build, export_job_request
+
+    job = export_job_request(actor=user, kind="portfolio_xlsx", posted={})
+    export_job_build(job_id=job.pk)
+    return job.pk
 
 
 def test_every_url_is_covered():

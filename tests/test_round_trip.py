@@ -53,6 +53,15 @@ CREATE_OR_ACTION_FORMS = {
     "CertificationForm",
     "AuditReportFilterForm",  # the audit report's filters (GET): writes nothing
     "ProjectListFilterForm",  # the project list's filters (GET): writes nothing
+    # The record lists' filters (GET, projects.list_forms.ListFilterForm): they write nothing
+    "ListFilterForm",
+    "RiskFilterForm",
+    "IssueFilterForm",
+    "QualityEventFilterForm",
+    "CostEntryFilterForm",
+    "ChangeRequestFilterForm",
+    "NotificationFilterForm",
+    "AuditTrailFilterForm",
 }
 APP_PREFIXES = ("clients.", "projects.", "metrics.", "cmo_portal.")
 

@@ -96,7 +96,11 @@ else:
 REFUSE_SUPERUSER = env.bool("DJANGO_REFUSE_DB_SUPERUSER", default=False)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+# Persistent connections (issue 13): a request no longer pays a PostgreSQL connection (about 3-5 ms and a backend
+# fork); checked before reuse, so a restarted server costs one failed check, not an error. Behind a
+# transaction-mode pooler set DJANGO_CONN_MAX_AGE=0 (docs/operations.md, "Beyond one machine").
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------
@@ -224,6 +228,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "prune-score-history": {
         "task": "metrics.tasks.prune_score_history",
         "schedule": crontab(hour=2, minute=45),  # nightly, 02:45 UTC (metrics/scores/retention.py)
+    },
+    "sweep-export-jobs": {
+        "task": "metrics.export_jobs.tasks.sweep_export_jobs",
+        "schedule": timedelta(minutes=5),  # expired files deleted (24 h), stuck jobs failed, lost ones re-sent
     },
     "lean-metrics-rollup": {
         "task": "metrics.tasks.roll_up_lean_metrics",

@@ -16,11 +16,17 @@ AXES_FAILURE_LIMIT = 50
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default=f"cmo-portal-test-{os.getpid()}")
 if DATABASE_OWNER:  # noqa: F405 -- tests create, flush and drop databases: they run as the owner
     DATABASES["default"] = {**DATABASES["default"], **DATABASE_OWNER}  # noqa: F405
+# The test run's own process closes its connection after each request, as before (a test database is dropped at
+# the end, and threads of the tests open connections of their own); processes a test starts (web servers,
+# workers) keep production's persistent connections unless the test says otherwise.
+if not env.str("CMO_TEST_DATABASE_NAME", default=""):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 if env.str("CMO_TEST_DATABASE_NAME", default=""):
     # Set for Celery workers started by the tests: they must use the test database.
     DATABASES["default"]["NAME"] = env.str("CMO_TEST_DATABASE_NAME")
-# A cache namespace of this run's own (throttle windows and charts live in the cache).
-CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"
+# A cache namespace of this run's own (throttle windows and charts live in the cache). Processes started by a test
+# that must share one cache, as production's web servers do (tests/test_two_servers.py), are given the test's prefix.
+CACHES["default"]["KEY_PREFIX"] = env.str("CMO_TEST_CACHE_KEY_PREFIX", default=f"test-{os.getpid()}")
 
 if env.bool("CMO_TEST_BEAT_PING", default=False):
     # Only for the test that proves beat delivers ticks to a real worker (tests/test_celery.py).

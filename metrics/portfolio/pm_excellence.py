@@ -11,7 +11,21 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils import timezone
 
 from clients import access
@@ -87,33 +101,73 @@ class PMRow:
         return bool(self.projects) and not self.current
 
 
-def pm_workload(*, user, today: dt.date | None = None) -> list[PMRow]:
-    """Every active PM with their live projects (latest RAG), certificates, and flags. Three queries."""
+def _latest_cmo_rag():
+    return (
+        ScoreSnapshot.objects.filter(project=OuterRef("pk"), lens=ScoreLens.CMO).order_by("-bucket").values("rag")[:1]
+    )
+
+
+def _count_per_manager(projects) -> Coalesce:
+    """How many of ``projects`` (correlated with the outer PM) as a subquery: no join fans the PMs out."""
+    counted = projects.order_by().values("manager").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def pm_managers(*, user, today: dt.date | None = None) -> QuerySet:
+    """Active PMs with ``live_count``, ``red_count`` and ``accidental`` computed and sorted in the database:
+    accidental PMs first, then most red projects, most live projects, name. Slice it to page (one query a page)."""
     if not can_view_pm_workload(user):
         raise PermissionDenied("Only leadership and administrators see PM workload.")
     today = today or timezone.localdate()
-    managers = (
-        User.objects.filter(role=Role.PROJECT_MANAGER, is_active=True)
-        .prefetch_related(Prefetch("certifications", queryset=PMCertification.objects.order_by("-issued")))
-        .order_by("full_name", "username")
+    live = Project.objects.filter(manager=OuterRef("pk"), status__in=LIVE_STATUSES)
+    certified = PMCertification.objects.filter(current_certification(today), user=OuterRef("pk"))
+    name = Lower(
+        Coalesce(
+            NullIf("full_name", Value("")),
+            NullIf(Trim(Concat("first_name", Value(" "), "last_name")), Value("")),
+            "username",
+        )
     )
-    latest_rag = (
-        ScoreSnapshot.objects.filter(project=OuterRef("pk"), lens=ScoreLens.CMO).order_by("-bucket").values("rag")[:1]
+    return (
+        User.objects.filter(role=Role.PROJECT_MANAGER, is_active=True)
+        .annotate(
+            live_count=_count_per_manager(live),
+            red_count=_count_per_manager(
+                live.annotate(latest_rag=Subquery(_latest_cmo_rag())).filter(latest_rag="red")
+            ),
+            certified=Exists(certified),
+        )
+        .annotate(accidental=ExpressionWrapper(Q(live_count__gt=0) & Q(certified=False), output_field=BooleanField()))
+        .order_by(F("accidental").desc(), F("red_count").desc(), F("live_count").desc(), name, "pk")
+    )
+
+
+def pm_rows(managers, *, today: dt.date | None = None) -> list[PMRow]:
+    """``managers`` (a page of ``pm_managers``) as rows: their live projects with the latest RAG and their
+    certificates. Three queries whatever the number of PMs and projects."""
+    today = today or timezone.localdate()
+    managers = list(
+        managers.prefetch_related(Prefetch("certifications", queryset=PMCertification.objects.order_by("-issued")))
+        if isinstance(managers, QuerySet)
+        else managers
     )
     projects: dict[int, list[dict]] = {}
     for project in (
-        Project.objects.filter(status__in=LIVE_STATUSES, manager__isnull=False)
-        .annotate(rag=Subquery(latest_rag))
+        Project.objects.filter(status__in=LIVE_STATUSES, manager__in=[m.pk for m in managers])
+        .annotate(rag=Subquery(_latest_cmo_rag()))
         .order_by("code")
         .values("pk", "code", "name", "status", "manager_id", "rag", "client__name")
     ):
         projects.setdefault(project["manager_id"], []).append(project)
-    rows = [
+    return [
         PMRow(manager=m, projects=projects.get(m.pk, []), certifications=list(m.certifications.all()), today=today)
         for m in managers
     ]
-    rows.sort(key=lambda r: (not r.accidental, -r.red_projects, -len(r.projects), r.manager.display_name.lower()))
-    return rows
+
+
+def pm_workload(*, user, today: dt.date | None = None) -> list[PMRow]:
+    """Every active PM with their live projects (latest RAG), certificates, and flags, in the page's order."""
+    return pm_rows(pm_managers(user=user, today=today), today=today)
 
 
 def expiring_certifications(*, user, today: dt.date | None = None):

@@ -6,14 +6,14 @@ PMs see their own projects; leadership and admins see all; client users never re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from metrics.groupings import portfolio_projects
-from metrics.scores.models import ScoreSnapshot, lens_for
+from metrics.scores.models import ScoreSnapshot
+from metrics.scores.selectors import current_score_join
 from projects.baselines.selectors import baselines_in_force_manifest
 from projects.models import ChangeRequest, ChangeRequestStatus, Milestone, Project, QualityEvent
-from projects.selectors import count_per_project
 
 
 @dataclass(frozen=True)
@@ -40,36 +40,54 @@ class PortfolioRow:
 def portfolio_ranked(*, user):
     """The open projects in ``user``'s scope ranked by risk (worst first): a queryset, sorted in the database,
     to paginate (the page) or to read in chunks (the exports)."""
-    today = timezone.localdate()
-    latest = ScoreSnapshot.objects.filter(project=OuterRef("pk"), lens=lens_for(user)).order_by("-bucket")
     projects = Project.objects.for_user(user).exclude(status__in=["completed", "cancelled"])
     projects = portfolio_projects(projects, user, project_path="")
 
     rows = (
         projects.select_related("client", "manager")
         .annotate(
-            risk=Subquery(latest.values("risk_score")[:1]),
-            tradeoff=Subquery(latest.values("tradeoff_score")[:1]),
-            rag_band=Subquery(latest.values("rag")[:1]),
-            spi=Subquery(latest.values("schedule_performance_index")[:1]),
-            cpi=Subquery(latest.values("cost_performance_index")[:1]),
-            result=Subquery(latest.values("result")[:1]),
-            overdue=count_per_project(Milestone.objects.filter(actual_date__isnull=True, forecast_date__lt=today)),
-            critical=count_per_project(QualityEvent.objects.filter(closed__isnull=True, severity="critical")),
-            pending=count_per_project(ChangeRequest.objects.filter(status=ChangeRequestStatus.SUBMITTED)),
+            **current_score_join(user),
+            # Ranked and counted on the current-score pointer; the snapshot's other figures are read for the
+            # rows shown only (``portfolio_rows``), never joined for the whole portfolio.
+            risk=F("current_score__risk_score"),
+            rag_band=F("current_score__rag"),
+            snapshot_ref=F("current_score__snapshot_id"),
         )
         .order_by(F("risk").desc(nulls_last=True), "code")
     )
     return rows
 
 
+def _counts(queryset, project_ids: list[int]) -> dict[int, int]:
+    """Rows of ``queryset`` per project, for the given projects only (one grouped query)."""
+    return dict(
+        queryset.filter(project_id__in=project_ids)
+        .order_by()
+        .values("project_id")
+        .annotate(n=Count("pk"))
+        .values_list("project_id", "n")
+    )
+
+
 def portfolio_rows(*, user, projects=None) -> list[PortfolioRow]:
     """Rows of ``projects`` (a slice of ``portfolio_ranked``; default: all of it), in a fixed number of queries."""
     rows = list(portfolio_ranked(user=user) if projects is None else projects)
     baselines = baselines_in_force_manifest(user=user, project_ids=[p.pk for p in rows])
+    figures = {
+        f["pk"]: f
+        for f in ScoreSnapshot.objects.filter(pk__in=[p.snapshot_ref for p in rows if p.snapshot_ref]).values(
+            "pk", "tradeoff_score", "schedule_performance_index", "cost_performance_index", "result"
+        )
+    }
+    ids = [p.pk for p in rows]
+    today = timezone.localdate()
+    overdue = _counts(Milestone.objects.filter(actual_date__isnull=True, forecast_date__lt=today), ids)
+    critical = _counts(QualityEvent.objects.filter(closed__isnull=True, severity="critical"), ids)
+    pending = _counts(ChangeRequest.objects.filter(status=ChangeRequestStatus.SUBMITTED), ids)
     out = []
     for p in rows:
-        factors = (p.result or {}).get("factors", [])
+        snapshot = figures.get(p.snapshot_ref, {})
+        factors = (snapshot.get("result") or {}).get("factors", [])
         top = next((f["text"] for f in factors if Decimal(f["stress"]) > 0), "On plan.")
         out.append(
             PortfolioRow(
@@ -81,13 +99,13 @@ def portfolio_rows(*, user, projects=None) -> list[PortfolioRow]:
                 service_type=p.get_service_type_display(),
                 status=p.get_status_display(),
                 risk_score=p.risk,
-                tradeoff_score=p.tradeoff,
+                tradeoff_score=snapshot.get("tradeoff_score"),
                 rag=p.rag_band,
-                spi=p.spi,
-                cpi=p.cpi,
-                overdue_milestones=p.overdue or 0,
-                open_critical_events=p.critical or 0,
-                pending_change_requests=p.pending or 0,
+                spi=snapshot.get("schedule_performance_index"),
+                cpi=snapshot.get("cost_performance_index"),
+                overdue_milestones=overdue.get(p.pk, 0),
+                open_critical_events=critical.get(p.pk, 0),
+                pending_change_requests=pending.get(p.pk, 0),
                 top_reason=top,
                 baseline=baselines.get(p.pk, ""),
             )

@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clients import access
 from core.pages import add_form_errors
+from core.paging import page_of
 from metrics.portfolio import exports, pm_excellence, selectors
 from metrics.portfolio.forms import CertificationForm
 
@@ -19,40 +20,25 @@ PAGE_SIZE = 50
 
 @login_required
 def portfolio(request):
-    """Leadership's portfolio: projects ranked by risk, RAG counts, a chart, CSV and XLSX exports."""
+    """Leadership's portfolio: projects ranked by risk, RAG counts, a chart; the CSV streamed from here, the XLSX
+    and PDF built by a worker as export jobs (``metrics.export_jobs``: the page's buttons post there)."""
     if not access.can_view_portfolio(request.user):
         raise Http404
-    fmt = request.GET.get("format")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":  # streamed: rows are read and written in chunks, whatever the portfolio size
+    if request.GET.get("format") == "csv":  # streamed: rows are read and written in chunks, whatever the size
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
         response = StreamingHttpResponse(exports.portfolio_csv_stream(user=request.user), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="portfolio-{stamp}.csv"'
         return response
-    if fmt not in ("xlsx", "pdf"):
-        ranked = selectors.portfolio_ranked(user=request.user)
-        page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = selectors.portfolio_rows(user=request.user, projects=page.object_list)
-        counts = selectors.portfolio_counts(user=request.user)
-        page.paginator.count = counts["total"]
-        chart = exports.risk_bar_svg(rows) if page.number == 1 else ""
-        return render(request, "metrics/portfolio.html", {"rows": rows, "counts": counts, "chart": chart, "page": page})
-    rows = selectors.portfolio_rows(user=request.user)
-    if fmt == "xlsx":
-        response = HttpResponse(
-            exports.portfolio_xlsx(rows),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="portfolio-{stamp}.xlsx"'
-        return response
-    chart = exports.risk_bar_svg(rows)
-    if fmt == "pdf":
-        response = HttpResponse(
-            exports.portfolio_pdf(rows, user=request.user, chart=chart), content_type="application/pdf"
-        )
-        response["Content-Disposition"] = f'attachment; filename="portfolio-{stamp}.pdf"'
-        return response
-    raise Http404  # not reached: every format is handled above
+    ranked = selectors.portfolio_ranked(user=request.user)
+    page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.portfolio_rows(user=request.user, projects=page.object_list)
+    counts = selectors.portfolio_counts(user=request.user)
+    page.paginator.count = counts["total"]
+    chart = exports.risk_bar_svg(rows) if page.number == 1 else ""
+    return render(request, "metrics/portfolio.html", {"rows": rows, "counts": counts, "chart": chart, "page": page})
 
+
+EXPIRING_SHOWN = 50  # soonest first; the card counts them all
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -60,7 +46,8 @@ GET_POST = require_http_methods(["GET", "POST"])
 @login_required
 @GET_POST
 def pm_workload(request):
-    """Leadership: PMs' live projects, red projects, certification status and expiring certificates."""
+    """Leadership: PMs' live projects, red projects, certification status and expiring certificates; 50 PMs a page,
+    accidental PMs first (sorted in the database)."""
     user = request.user
     if not pm_excellence.can_view_pm_workload(user):
         raise Http404
@@ -73,14 +60,19 @@ def pm_workload(request):
         else:
             messages.success(request, f"Recorded {certification}.")
             return redirect("pm-workload")
-    rows = pm_excellence.pm_workload(user=user)
+    managers = pm_excellence.pm_managers(user=user)
+    page = page_of(managers, request.GET)
+    expiring = pm_excellence.expiring_certifications(user=user)
     return render(
         request,
         "metrics/pm/workload.html",
         {
-            "rows": rows,
-            "expiring": pm_excellence.expiring_certifications(user=user),
-            "accidental_count": sum(1 for r in rows if r.accidental),
+            "rows": pm_excellence.pm_rows(page.object_list),
+            "page": page,
+            "pm_count": page.paginator.count,
+            "accidental_count": managers.filter(accidental=True).count(),
+            "expiring": expiring[:EXPIRING_SHOWN],
+            "expiring_count": expiring.count(),
             "form": form,
         },
     )

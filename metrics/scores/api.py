@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from core.api import RolePermission
 from core.filtering import IdFilter, StrictFilterBackend, StrictFilterSet
 from core.serializers import StrictSerializer
-from metrics.scores.models import ScoreSnapshot
+from metrics.scores.models import CurrentScore
 from projects.api.views import ProjectViewSet as BaseProjectViewSet
 from projects.models import QualityImpact
 
@@ -62,9 +62,16 @@ class ScoreSnapshotSerializer(StrictSerializer):
     earned_value = serializers.SerializerMethodField()
 
     def _visible(self, obj) -> dict:
+        """The result as the reader may see it: the access decision is made once per request, the result
+        filtered once per row (not once per field)."""
+        from clients import access
         from metrics.scores.selectors import visible_result
 
-        return visible_result(self.context["request"].user, obj.result)
+        if "internal" not in self.context:
+            self.context["internal"] = access.can_see_internal(self.context["request"].user)
+        if getattr(obj, "_visible_result", None) is None:
+            obj._visible_result = visible_result(None, obj.result, internal=self.context["internal"])
+        return obj._visible_result
 
     def get_stress(self, obj) -> dict:
         return obj.result["stress"]
@@ -129,20 +136,27 @@ class ScoreFilter(StrictFilterSet):
     client = IdFilter(field_name="project__client_id", help_text="Only the latest scores of this client's projects.")
 
     class Meta:
-        model = ScoreSnapshot
+        model = CurrentScore
         fields = ["project", "client"]
 
 
 class ScoreViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The latest scores of every project in scope; ``?project=`` / ``?client=`` filter."""
+    """The latest scores of every project in scope, by project, paginated; ``?project=`` / ``?client=`` filter."""
 
     serializer_class = ScoreSnapshotSerializer
-    queryset = ScoreSnapshot.objects.none()  # the model, for the schema; get_queryset reads the latest per project
-    pagination_class = None
-    filter_backends = [StrictFilterBackend]  # no ordering: DISTINCT ON must keep its own
+    queryset = CurrentScore.objects.none()  # the model, for the schema and filters: one current score per project
+    filter_backends = [StrictFilterBackend]  # sorted by project: the current-score pointer's order
     filterset_class = ScoreFilter
 
     def get_queryset(self):
-        from metrics.scores.selectors import latest_snapshots
+        from metrics.scores.selectors import latest_scores
 
-        return latest_snapshots(user=self.request.user)
+        return latest_scores(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        snapshots = []
+        for current in page:
+            current.snapshot.project = current.project  # read with the pointer: no query per row
+            snapshots.append(current.snapshot)
+        return self.get_paginated_response(self.get_serializer(snapshots, many=True).data)

@@ -144,10 +144,6 @@ class ScoreSnapshotQuerySet(ScopedQuerySet):
         """Through the user's lens: a client never reads the CMO's full score, staff read it."""
         return Q(lens=lens_for(user))
 
-    def latest_per_project(self):
-        """The newest snapshot of each project (PostgreSQL DISTINCT ON)."""
-        return self.order_by("project_id", "-bucket").distinct("project_id")
-
 
 class Rag(models.TextChoices):
     GREEN = "green", "Green"
@@ -198,6 +194,37 @@ class ScoreSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} @ {self.bucket:%Y-%m-%d %H:%M}: risk {self.risk_score}, {self.rag}"
+
+
+class CurrentScoreQuerySet(ScopedQuerySet):
+    def always_condition(self, user):
+        return Q(lens=lens_for(user))
+
+
+class CurrentScore(models.Model):
+    """The newest snapshot of each project and lens, so a read never scans the history (issue 13).
+
+    Written by the recompute in the same statement as the snapshot it points to, and only forward: a
+    computation that read its inputs earlier never replaces one that read them later (docs/decisions.md,
+    "The newest computation wins"). ``rag`` and ``risk_score`` are copied for the list filters, sorts and counts.
+    """
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="current_scores")
+    lens = models.CharField(max_length=6, choices=ScoreLens.choices)
+    snapshot = models.OneToOneField(ScoreSnapshot, on_delete=models.CASCADE, related_name="current")
+    bucket = models.DateTimeField()
+    computed_at = models.DateTimeField()
+    rag = models.CharField(max_length=5, choices=Rag.choices)
+    risk_score = models.DecimalField(max_digits=5, decimal_places=2)
+
+    objects = CurrentScoreQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "lens"], name="one_current_score_per_lens")]
+        indexes = [models.Index(fields=["lens", "rag"])]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} ({self.lens}): snapshot {self.snapshot_id}"
 
 
 class TradeoffProposalQuerySet(ScopedQuerySet):

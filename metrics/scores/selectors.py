@@ -3,13 +3,15 @@
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from itertools import groupby, starmap
+from operator import itemgetter
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DecimalField, FilteredRelation, OuterRef, Q, Subquery, Sum, Value
 from django.utils import timezone
 
 from clients import access
 from metrics import scoring
-from metrics.scores.models import ScoreLens, ScoreSnapshot, ScoringPolicy, lens_for
+from metrics.scores.models import CurrentScore, ScoreLens, ScoreSnapshot, ScoringPolicy, lens_for
 from metrics.surveys.selectors import scoring_satisfaction_inputs
 from projects.models import (
     Baseline,
@@ -39,79 +41,69 @@ def scoring_inputs(
     ``lens="client"`` reads only what the project's client may see: client-visible milestones, shared
     risks and quality events, no internal cost (docs/decisions.md, "A client's score is the client lens").
     Internal function: callers scope the ids first (tasks: all active projects; pages: ``for_user``).
+
+    Rows are read as tuples (``values_list``): a full recompute reads 30 milestones per project and lens.
     """
     as_of = as_of or timezone.localdate()
     client_lens = lens == ScoreLens.CLIENT
     shared = Q(visibility=Visibility.SHARED) if client_lens else Q()
+    decided_batches = Batch.objects.exclude(outcome=BatchOutcome.PENDING)
+    open_events = QualityEvent.objects.filter(shared, closed__isnull=True)
+    open_deviations = open_events.filter(kind__in=[QualityEventKind.DEVIATION, QualityEventKind.OOS])
+    # One row per project with its per-project figures (correlated subqueries), instead of one query each.
     projects = list(
-        Project.objects.filter(pk__in=project_ids).values(
-            "pk", "budget", "tradeoff_time", "tradeoff_scope", "tradeoff_quality", "tradeoff_cost"
+        Project.objects.filter(pk__in=project_ids)
+        .annotate(
+            original_budget=Subquery(Baseline.objects.filter(project_id=OuterRef("pk"), number=1).values("budget")),
+            actual_cost=Value(None, output_field=DecimalField())
+            if client_lens
+            else _per_project(CostEntry.objects.filter(date__lte=as_of), Sum("amount")),
+            batches_total=_per_project(decided_batches, Count("pk")),
+            batches_rft=_per_project(
+                decided_batches.filter(right_first_time=True, outcome=BatchOutcome.RELEASED), Count("pk")
+            ),
+            deviations_minor=_per_project(open_deviations.filter(severity=Severity.MINOR), Count("pk")),
+            deviations_major=_per_project(open_deviations.filter(severity=Severity.MAJOR), Count("pk")),
+            deviations_critical=_per_project(open_deviations.filter(severity=Severity.CRITICAL), Count("pk")),
+            overdue_capas=_per_project(open_events.filter(kind=QualityEventKind.CAPA, due__lt=as_of), Count("pk")),
+        )
+        .values_list(
+            "pk",
+            "budget",
+            "tradeoff_time",
+            "tradeoff_scope",
+            "tradeoff_quality",
+            "tradeoff_cost",
+            "original_budget",
+            "actual_cost",
+            "batches_total",
+            "batches_rft",
+            "deviations_minor",
+            "deviations_major",
+            "deviations_critical",
+            "overdue_capas",
         )
     )
-    ids = [p["pk"] for p in projects]
-    original_budget = dict(Baseline.objects.filter(project_id__in=ids, number=1).values_list("project_id", "budget"))
-    actual_cost = (
-        {}
-        if client_lens
-        else dict(
-            CostEntry.objects.filter(project_id__in=ids, date__lte=as_of)
-            .values("project_id")
-            .annotate(total=Sum("amount"))
-            .values_list("project_id", "total")
-        )
-    )
-    milestones: dict[int, list[scoring.MilestoneInput]] = defaultdict(list)
-    for m in (
-        Milestone.objects.filter(project_id__in=ids, **({"client_visible": True} if client_lens else {}))
-        .order_by("project_id", "sequence")
-        .values("pk", "project_id", "weight", "percent_complete", "baseline_date", "forecast_date", "actual_date")
-    ):
-        milestones[m["project_id"]].append(
-            scoring.MilestoneInput(
-                milestone_id=m["pk"],
-                weight=m["weight"],
-                percent_complete=m["percent_complete"],
-                baseline_date=m["baseline_date"],
-                forecast_date=m["forecast_date"],
-                actual_date=m["actual_date"],
-            )
-        )
+    ids = [p[0] for p in projects]
+    milestones = _milestone_inputs(ids, client_lens)
     scope_percent: dict[int, Decimal] = defaultdict(lambda: ZERO)
     approved_cost: dict[int, Decimal] = defaultdict(lambda: ZERO)
     pending: dict[int, int] = defaultdict(int)
     quality_impacts: dict[int, list[str]] = defaultdict(list)
-    for cr in (
+    for project_id, status, scope_impact_percent, quality_impact, cost_impact in (
         ChangeRequest.objects.filter(
             project_id__in=ids, status__in=[ChangeRequestStatus.APPROVED, ChangeRequestStatus.SUBMITTED]
         )
-        .values("project_id", "status", "scope_impact_percent", "quality_impact", "cost_impact")
         .order_by("project_id", "number")
+        .values_list("project_id", "status", "scope_impact_percent", "quality_impact", "cost_impact")
     ):
-        if cr["status"] == ChangeRequestStatus.SUBMITTED:
-            pending[cr["project_id"]] += 1
+        if status == ChangeRequestStatus.SUBMITTED:
+            pending[project_id] += 1
         else:
-            scope_percent[cr["project_id"]] += cr["scope_impact_percent"]
-            approved_cost[cr["project_id"]] += cr["cost_impact"]
-            if cr["quality_impact"] != "none":
-                quality_impacts[cr["project_id"]].append(cr["quality_impact"])
-    batches = {
-        row["project_id"]: row
-        for row in Batch.objects.filter(project_id__in=ids)
-        .exclude(outcome=BatchOutcome.PENDING)
-        .values("project_id")
-        .annotate(total=Count("pk"), rft=Count("pk", filter=Q(right_first_time=True, outcome=BatchOutcome.RELEASED)))
-    }
-    open_events = QualityEvent.objects.filter(shared, project_id__in=ids, closed__isnull=True)
-    deviation_kinds = [QualityEventKind.DEVIATION, QualityEventKind.OOS]
-    quality = {
-        row["project_id"]: row
-        for row in open_events.values("project_id").annotate(
-            minor=Count("pk", filter=Q(kind__in=deviation_kinds, severity=Severity.MINOR)),
-            major=Count("pk", filter=Q(kind__in=deviation_kinds, severity=Severity.MAJOR)),
-            critical=Count("pk", filter=Q(kind__in=deviation_kinds, severity=Severity.CRITICAL)),
-            overdue_capas=Count("pk", filter=Q(kind=QualityEventKind.CAPA, due__lt=as_of)),
-        )
-    }
+            scope_percent[project_id] += scope_impact_percent
+            approved_cost[project_id] += cost_impact
+            if quality_impact != "none":
+                quality_impacts[project_id].append(quality_impact)
     exposures: dict[int, list[int]] = defaultdict(list)
     for project_id, probability, impact in (
         Risk.objects.filter(shared, project_id__in=ids, status=RiskStatus.OPEN)
@@ -122,34 +114,44 @@ def scoring_inputs(
     satisfaction = scoring_satisfaction_inputs(ids, as_of)
 
     inputs = {}
-    for p in projects:
-        pid = p["pk"]
-        b = batches.get(pid, {})
-        q = quality.get(pid, {})
-        s = satisfaction.get(pid, {})
+    no_satisfaction: dict = {}
+    for (
+        pid,
+        budget,
+        tradeoff_time,
+        tradeoff_scope,
+        tradeoff_quality,
+        tradeoff_cost,
+        original_budget,
+        actual_cost,
+        batches_total,
+        batches_rft,
+        minor,
+        major,
+        critical,
+        overdue_capas,
+    ) in projects:
+        s = satisfaction.get(pid, no_satisfaction)
         inputs[pid] = scoring.ProjectInputs(
             project_id=pid,
             as_of=as_of,
-            budget=p["budget"],
+            budget=budget,
             # Before the first baseline, the original budget is today's less the approved changes.
-            original_budget=original_budget.get(pid, p["budget"] - approved_cost[pid]),
-            actual_cost=actual_cost.get(pid) or ZERO,
-            milestones=tuple(milestones[pid]),
+            original_budget=budget - approved_cost[pid] if original_budget is None else original_budget,
+            actual_cost=actual_cost or ZERO,
+            milestones=milestones.get(pid, ()),
             tradeoff=scoring.TradeoffMatrix(
-                time=p["tradeoff_time"],
-                scope=p["tradeoff_scope"],
-                quality=p["tradeoff_quality"],
-                cost=p["tradeoff_cost"],
+                time=tradeoff_time, scope=tradeoff_scope, quality=tradeoff_quality, cost=tradeoff_cost
             ),
             approved_scope_change_percent=scope_percent[pid],
             pending_change_requests=pending[pid],
             approved_quality_impacts=tuple(quality_impacts[pid]),
-            batches_total=b.get("total", 0),
-            batches_right_first_time=b.get("rft", 0),
-            open_deviations_minor=q.get("minor", 0),
-            open_deviations_major=q.get("major", 0),
-            open_deviations_critical=q.get("critical", 0),
-            overdue_capas=q.get("overdue_capas", 0),
+            batches_total=batches_total or 0,
+            batches_right_first_time=batches_rft or 0,
+            open_deviations_minor=minor or 0,
+            open_deviations_major=major or 0,
+            open_deviations_critical=critical or 0,
+            overdue_capas=overdue_capas or 0,
             csat_latest=s.get("csat"),
             nps=s.get("nps"),
             nps_previous=s.get("nps_previous"),
@@ -157,6 +159,30 @@ def scoring_inputs(
             cost_visible=not client_lens,
         )
     return inputs
+
+
+def _per_project(queryset, aggregate) -> Subquery:
+    """``aggregate`` over the rows of ``queryset`` that belong to the outer query's project (NULL without rows)."""
+    return Subquery(
+        queryset.filter(project_id=OuterRef("pk"))
+        .order_by()
+        .values("project_id")
+        .annotate(value=aggregate)
+        .values("value")
+    )
+
+
+def _milestone_inputs(ids: list[int], client_lens: bool) -> dict[int, tuple[scoring.MilestoneInput, ...]]:
+    """Per project, its milestones (client-visible ones only for the client lens) in sequence order."""
+    rows = (
+        Milestone.objects.filter(project_id__in=ids, **({"client_visible": True} if client_lens else {}))
+        .order_by("project_id", "sequence")
+        .values_list("project_id", "weight", "percent_complete", "baseline_date", "forecast_date", "actual_date", "pk")
+    )
+    return {
+        project_id: tuple(starmap(scoring.MilestoneInput, (row[1:] for row in project_rows)))
+        for project_id, project_rows in groupby(rows, key=itemgetter(0))
+    }
 
 
 def current_policy() -> ScoringPolicy:
@@ -207,7 +233,7 @@ COST_FIGURES = (
 )
 
 
-def visible_result(user, result: dict) -> dict:
+def visible_result(user, result: dict, *, internal: bool | None = None) -> dict:
     """A score result as ``user`` may see it: client users never see internal cost figures (AC, CPI, EAC…).
 
     Client users read client-lens results (computed without internal records); this is the second fence.
@@ -218,7 +244,7 @@ def visible_result(user, result: dict) -> dict:
     result["factors"] = [
         f | {"label": DIMENSION_LABELS.get(f["constraint"], f["constraint"])} for f in result["factors"]
     ]
-    if access.can_see_internal(user):
+    if access.can_see_internal(user) if internal is None else internal:
         return result
     safe = dict(result)
     safe["earned_value"] = {k: v for k, v in result.get("earned_value", {}).items() if k not in COST_FIGURES}
@@ -234,9 +260,20 @@ def visible_result(user, result: dict) -> dict:
     return safe
 
 
-def latest_snapshots(*, user):
-    """The newest snapshot of every project in the user's scope (one query)."""
-    return ScoreSnapshot.objects.for_user(user).latest_per_project().select_related("project", "project__client")
+def current_score_join(user) -> dict:
+    """Annotations joining each project's current score through the user's lens (``current_score``; at most
+    one row per project and lens): one index join, never a scan of the score history."""
+    return {"current_score": FilteredRelation("current_scores", condition=Q(current_scores__lens=lens_for(user)))}
+
+
+def latest_scores(*, user):
+    """The current score of every project in the user's scope and lens (``CurrentScore`` rows with their
+    snapshot), sorted by project: counted and paginated on the small pointer table, never on the history."""
+    return (
+        CurrentScore.objects.for_user(user)
+        .select_related("snapshot", "project", "project__client")
+        .order_by("project_id")
+    )
 
 
 def snapshot_history(*, user, project: Project, limit: int = 200):

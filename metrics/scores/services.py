@@ -1,11 +1,12 @@
 """Writes of scores: recomputes (one snapshot per lens and 15-minute bucket), policy versions, the tradeoff matrix."""
 
 import datetime as dt
+import json
 import logging
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from metrics.locks import ALL_PROJECTS_LOCK, ONE_PROJECT_LOCK, session_lock, try
 from metrics.scores.models import (
     POLICY_PARAMETERS,
     RAG_ORDER,
+    CurrentScore,
     ScoreLens,
     ScoreSnapshot,
     ScoringPolicy,
@@ -92,27 +94,31 @@ def _snapshot(
     result: scoring.ScoreResult, inputs: scoring.ProjectInputs, bucket, now, lens: str = ScoreLens.CMO
 ) -> ScoreSnapshot:
     s = result.stress
-    return ScoreSnapshot(
-        project_id=result.project_id,
-        lens=lens,
-        bucket=bucket,
-        computed_at=now,
-        as_of=result.as_of,
-        policy_version=result.policy_version,
-        risk_score=result.risk_score,
-        tradeoff_score=result.tradeoff_score,
-        rag=result.rag,
-        stress_time=s.time,
-        stress_cost=s.cost,
-        stress_scope=s.scope,
-        stress_quality=s.quality,
-        stress_satisfaction=s.satisfaction,
-        stress_risk_register=s.risk_register,
-        schedule_performance_index=result.earned_value.schedule_performance_index,
-        cost_performance_index=result.earned_value.cost_performance_index,
-        result=result.to_dict(),
-        inputs=_inputs_figures(inputs),
-    )
+    values = {
+        "id": None,
+        "project_id": result.project_id,
+        "lens": lens,
+        "bucket": bucket,
+        "computed_at": now,
+        "as_of": result.as_of,
+        "policy_version": result.policy_version,
+        "risk_score": result.risk_score,
+        "tradeoff_score": result.tradeoff_score,
+        "rag": result.rag,
+        "stress_time": s.time,
+        "stress_cost": s.cost,
+        "stress_scope": s.scope,
+        "stress_quality": s.quality,
+        "stress_satisfaction": s.satisfaction,
+        "stress_risk_register": s.risk_register,
+        "schedule_performance_index": result.earned_value.schedule_performance_index,
+        "cost_performance_index": result.earned_value.cost_performance_index,
+        "result": result.to_dict(),
+        "inputs": _inputs_figures(inputs),
+    }
+    # Positional construction in the model's field order: half the cost of keyword arguments (two per project
+    # in a full recompute). A field added to ScoreSnapshot and missing here fails loudly (KeyError).
+    return ScoreSnapshot(*[values[field.attname] for field in ScoreSnapshot._meta.concrete_fields])
 
 
 def scores_recompute(
@@ -124,6 +130,7 @@ def scores_recompute(
     projects marked stale while the broker was down). A PostgreSQL advisory lock makes
     overlapping runs skip instead of double-running. Returns the number of snapshots written.
     """
+    scheduled = now is None
     now = now or timezone.now()
     written = 0
     with audit_context(channel=channel, reason="Score recompute"):
@@ -141,7 +148,9 @@ def scores_recompute(
                 policy = current_policy().as_policy()
                 for start in range(0, len(ids), BATCH_SIZE):
                     with transaction.atomic():
-                        written += _recompute_batch(ids[start : start + BATCH_SIZE], policy, now)
+                        # Each batch is stamped when it starts reading: an edit's recompute that read later wins.
+                        stamp = timezone.now() if scheduled else now
+                        written += _recompute_batch(ids[start : start + BATCH_SIZE], policy, now, stamp)
             return written
         ids = sorted(set(project_ids))
         with transaction.atomic():
@@ -153,52 +162,112 @@ def scores_recompute(
     return written
 
 
-def _recompute_batch(ids: list[int], policy: scoring.ScoringPolicy, now: dt.datetime) -> int:
+def _recompute_batch(
+    ids: list[int], policy: scoring.ScoringPolicy, now: dt.datetime, computed_at: dt.datetime | None = None
+) -> int:
     # Clear the stale mark first: an edit that lands while we compute sets it again.
     Project.objects.filter(pk__in=ids, scores_stale=True).update(scores_stale=False)
     bucket = bucket_of(now)
+    computed_at = computed_at or now
     snapshots = {}
     for lens in ScoreLens.values:  # the CMO's full score and the client lens, side by side
         inputs = scoring_inputs(ids, as_of=now.date(), lens=lens)
         snapshots[lens] = [
-            _snapshot(scoring.compute_scores(inputs[pid], policy), inputs[pid], bucket, now, lens)
+            _snapshot(scoring.compute_scores(inputs[pid], policy), inputs[pid], bucket, computed_at, lens)
             for pid in ids
             if pid in inputs
         ]
-    previous = _previous_rags(ids, bucket)
-    ScoreSnapshot.objects.bulk_create(
-        [snap for lens_snapshots in snapshots.values() for snap in lens_snapshots],
-        update_conflicts=True,
-        unique_fields=["project", "lens", "bucket"],
-        update_fields=SNAPSHOT_FIELDS,
-    )
-    _alert_on_worse_rag(snapshots[ScoreLens.CMO], previous)  # alerts go to CMO staff: the full picture
+    previous = _previous_rags(ids)
+    written = _upsert([snap for lens_snapshots in snapshots.values() for snap in lens_snapshots])
+    # Alerts go to CMO staff (the full picture), for what was written: a computation older than the stored one
+    # was not written and alerts nothing.
+    _alert_on_worse_rag([s for s in snapshots[ScoreLens.CMO] if (s.project_id, s.lens) in written], previous)
     return len(snapshots[ScoreLens.CMO])
 
 
-def _previous_rags(ids: list[int], bucket) -> dict[int, tuple[str | None, str | None]]:
-    """Per project: (RAG of the latest earlier bucket, RAG already stored for this bucket)."""
-    earlier = dict(
-        ScoreSnapshot.objects.filter(project_id__in=ids, lens=ScoreLens.CMO, bucket__lt=bucket)
-        .order_by("project_id", "-bucket")
-        .distinct("project_id")
-        .values_list("project_id", "rag")
+# One statement per batch: the rows arrive as one JSON document (no per-row SQL text to build or parse), the
+# snapshots are upserted, and each project's current score moves to the snapshot just written. Only forward:
+# a row computed earlier than the stored one (a full run's batch that read its inputs before an edit's own
+# recompute) changes nothing, and a current score never moves back to an older bucket.
+_UPSERT = """
+WITH incoming AS (
+    SELECT * FROM json_populate_recordset(NULL::{snapshots}, %s::json) ORDER BY project_id, lens
+), written AS (
+    INSERT INTO {snapshots} (project_id, lens, bucket, {columns})
+    SELECT project_id, lens, bucket, {columns} FROM incoming
+    ON CONFLICT (project_id, lens, bucket) DO UPDATE SET {updates}
+    WHERE {snapshots}.computed_at <= EXCLUDED.computed_at
+    RETURNING id, project_id, lens, bucket, computed_at, rag, risk_score
+), pointed AS (
+    INSERT INTO {current} (project_id, lens, snapshot_id, bucket, computed_at, rag, risk_score)
+    SELECT project_id, lens, id, bucket, computed_at, rag, risk_score FROM written ORDER BY project_id, lens
+    ON CONFLICT (project_id, lens) DO UPDATE SET snapshot_id = EXCLUDED.snapshot_id, bucket = EXCLUDED.bucket,
+        computed_at = EXCLUDED.computed_at, rag = EXCLUDED.rag, risk_score = EXCLUDED.risk_score
+    WHERE ({current}.bucket, {current}.computed_at) <= (EXCLUDED.bucket, EXCLUDED.computed_at)
+)
+SELECT project_id, lens FROM written
+"""
+
+
+def _upsert_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = [ScoreSnapshot._meta.get_field(name).column for name in SNAPSHOT_FIELDS]
+    return _UPSERT.format(
+        snapshots=quote(ScoreSnapshot._meta.db_table),
+        current=quote(CurrentScore._meta.db_table),
+        columns=", ".join(quote(c) for c in columns),
+        updates=", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns),
     )
-    same = dict(
-        ScoreSnapshot.objects.filter(project_id__in=ids, lens=ScoreLens.CMO, bucket=bucket).values_list(
-            "project_id", "rag"
-        )
-    )
-    return {pid: (earlier.get(pid), same.get(pid)) for pid in ids}
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.isoformat() if isinstance(value, dt.date) else value  # dates and datetimes
+
+
+def _upsert(snapshots: list[ScoreSnapshot]) -> set[tuple[int, str]]:
+    """Write ``snapshots`` and move the current scores forward; returns the (project, lens) pairs written."""
+    if not snapshots:
+        return set()
+    names = ["project_id", "lens", "bucket", *SNAPSHOT_FIELDS]
+    rows = [{name: _json_value(getattr(snap, name)) for name in names} for snap in snapshots]
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(), [json.dumps(rows)])
+        return {(project_id, lens) for project_id, lens in cursor.fetchall()}
+
+
+_REPOINT = """
+INSERT INTO {current} (project_id, lens, snapshot_id, bucket, computed_at, rag, risk_score)
+SELECT DISTINCT ON (project_id, lens) project_id, lens, id, bucket, computed_at, rag, risk_score
+FROM {snapshots} WHERE project_id = ANY(%s)
+ORDER BY project_id, lens, bucket DESC, computed_at DESC
+ON CONFLICT (project_id, lens) DO UPDATE SET snapshot_id = EXCLUDED.snapshot_id, bucket = EXCLUDED.bucket,
+    computed_at = EXCLUDED.computed_at, rag = EXCLUDED.rag, risk_score = EXCLUDED.risk_score
+"""
+
+
+def current_scores_repoint(project_ids: list[int]) -> None:
+    """Point the current scores of ``project_ids`` at their newest snapshots (a repair, or snapshots written
+    other than by the recompute: imports, fixtures); set-based."""
+    quote = connection.ops.quote_name
+    sql = _REPOINT.format(current=quote(CurrentScore._meta.db_table), snapshots=quote(ScoreSnapshot._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(project_ids)])
+
+
+def _previous_rags(ids: list[int]) -> dict[int, str]:
+    """Per project: the RAG of its current CMO-lens score (the newest stored), before this run writes."""
+    return dict(CurrentScore.objects.filter(project_id__in=ids, lens=ScoreLens.CMO).values_list("project_id", "rag"))
 
 
 def _alert_on_worse_rag(snapshots: list[ScoreSnapshot], previous: dict) -> None:
     """Notify the PM (and leadership when red) when a project's RAG worsens; once per level."""
     worse = []
     for snap in snapshots:
-        before, already = previous.get(snap.project_id, (None, None))
-        baseline = before or "green"
-        if RAG_ORDER[snap.rag] > RAG_ORDER[baseline] and already != snap.rag:
+        # Worse than the newest stored score (green before the first): a rerun at the same level, in the same
+        # bucket or a later one, alerts nothing.
+        if RAG_ORDER[snap.rag] > RAG_ORDER[previous.get(snap.project_id) or "green"]:
             worse.append(snap)
     if not worse:
         return

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
+from decimal import localcontext
 
-from metrics.scoring.arithmetic import CONTEXT, HUNDRED, INDEX_QUANTUM, MONEY_QUANTUM, ONE, ZERO, clip, quantize
-from metrics.scoring.inputs import MilestoneInput, ProjectInputs
+from metrics.scoring.arithmetic import CONTEXT, HUNDRED, INDEX_QUANTUM, MONEY_QUANTUM, ZERO, quantize
+from metrics.scoring.inputs import ProjectInputs
+from metrics.scoring.milestones import MilestoneFigures, milestone_figures
 from metrics.scoring.results import EarnedValue
-
-
-def milestone_weights(milestones: tuple[MilestoneInput, ...]) -> tuple[list[Decimal], Decimal]:
-    """Non-negative weights and their total; all-zero weights count as equal."""
-    weights = [max(ZERO, m.weight) for m in milestones]
-    total = sum(weights, ZERO)
-    if total == 0:
-        weights = [ONE for _ in milestones]
-        total = Decimal(len(milestones))
-    return weights, total
 
 
 def compute_earned_value(inputs: ProjectInputs) -> EarnedValue:
@@ -25,29 +16,16 @@ def compute_earned_value(inputs: ProjectInputs) -> EarnedValue:
     PV = BAC x weight due by as_of, EV = BAC x weighted % complete, EAC = BAC / CPI (typical variance).
     """
     with localcontext(CONTEXT):
-        return _earned_value(inputs)
+        return earned_value_from(inputs, milestone_figures(inputs.milestones, inputs.as_of))
 
 
-def _earned_value(inputs: ProjectInputs) -> EarnedValue:
+def earned_value_from(inputs: ProjectInputs, figures: MilestoneFigures) -> EarnedValue:
+    """``compute_earned_value`` from the milestones' sums already taken; call inside ``localcontext(CONTEXT)``."""
     bac = quantize(inputs.budget, MONEY_QUANTUM)
     ac = quantize(inputs.actual_cost, MONEY_QUANTUM)
-    milestones = inputs.milestones
-    if milestones:
-        weights, total = milestone_weights(milestones)
-        due = sum(
-            (
-                w
-                for w, m in zip(weights, milestones, strict=True)
-                if m.baseline_date is not None and m.baseline_date <= inputs.as_of
-            ),
-            ZERO,
-        )
-        done = sum(
-            (w * clip(m.percent_complete, ZERO, HUNDRED) for w, m in zip(weights, milestones, strict=True)),
-            ZERO,
-        )
-        pv = quantize(bac * due / total, MONEY_QUANTUM)
-        ev = quantize(bac * done / (HUNDRED * total), MONEY_QUANTUM)
+    if inputs.milestones:
+        pv = quantize(bac * figures.due / figures.total, MONEY_QUANTUM)
+        ev = quantize(bac * figures.done / (HUNDRED * figures.total), MONEY_QUANTUM)
     else:
         pv = ev = quantize(ZERO, MONEY_QUANTUM)
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from metrics.scoring.inputs import DIMENSIONS, Dimension, Rag
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EarnedValue:
     """Earned value figures (PMBOK Guide; ANSI/EIA-748). Money to the cent, indices to 0.001."""
 
@@ -27,7 +27,7 @@ class EarnedValue:
     budget_at_completion: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stresses:
     """Stress per dimension, each in [0, 1] to 0.001 (0 = no concern, 1 = as bad as the policy measures)."""
 
@@ -49,7 +49,7 @@ class Stresses:
         return {d: self.get(d) for d in DIMENSIONS}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Factor:
     """One dimension's share of the risk score: ``contribution`` is in risk score points (0.01)."""
 
@@ -60,7 +60,7 @@ class Factor:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScoreResult:
     """Scores of one project; ``factors`` are ranked by contribution, largest first."""
 
@@ -76,41 +76,42 @@ class ScoreResult:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form (Decimals as strings, dates ISO) for snapshots and the API."""
-
-        def dec(value: Decimal | None) -> str | None:
-            return None if value is None else str(value)
-
         ev = self.earned_value
+        stress = self.stress
         return {
             "project_id": self.project_id,
             "policy_version": self.policy_version,
             "as_of": self.as_of.isoformat(),
-            "risk_score": dec(self.risk_score),
-            "tradeoff_score": dec(self.tradeoff_score),
+            "risk_score": _text(self.risk_score),
+            "tradeoff_score": _text(self.tradeoff_score),
             "rag": self.rag,
-            "stress": {d: dec(s) for d, s in self.stress.as_dict().items()},
+            "stress": {d: _text(getattr(stress, d)) for d in DIMENSIONS},
             "earned_value": {
-                "budget_at_completion": dec(ev.budget_at_completion),
-                "planned_value": dec(ev.planned_value),
-                "earned_value": dec(ev.earned_value),
-                "actual_cost": dec(ev.actual_cost),
-                "schedule_variance": dec(ev.schedule_variance),
-                "cost_variance": dec(ev.cost_variance),
-                "schedule_performance_index": dec(ev.schedule_performance_index),
-                "cost_performance_index": dec(ev.cost_performance_index),
-                "estimate_at_completion": dec(ev.estimate_at_completion),
-                "estimate_to_complete": dec(ev.estimate_to_complete),
-                "variance_at_completion": dec(ev.variance_at_completion),
-                "to_complete_performance_index": dec(ev.to_complete_performance_index),
+                "budget_at_completion": _text(ev.budget_at_completion),
+                "planned_value": _text(ev.planned_value),
+                "earned_value": _text(ev.earned_value),
+                "actual_cost": _text(ev.actual_cost),
+                "schedule_variance": _text(ev.schedule_variance),
+                "cost_variance": _text(ev.cost_variance),
+                "schedule_performance_index": _text(ev.schedule_performance_index),
+                "cost_performance_index": _text(ev.cost_performance_index),
+                "estimate_at_completion": _text(ev.estimate_at_completion),
+                "estimate_to_complete": _text(ev.estimate_to_complete),
+                "variance_at_completion": _text(ev.variance_at_completion),
+                "to_complete_performance_index": _text(ev.to_complete_performance_index),
             },
             "factors": [
                 {
                     "constraint": f.constraint,
-                    "stress": dec(f.stress),
-                    "contribution": dec(f.contribution),
+                    "stress": _text(f.stress),
+                    "contribution": _text(f.contribution),
                     "figure": f.figure,
                     "text": f.text,
                 }
                 for f in self.factors
             ],
         }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, localcontext
 
 from metrics.scoring.arithmetic import CONTEXT, HUNDRED, ONE, SCORE_QUANTUM, ZERO, quantize
-from metrics.scoring.earned_value import compute_earned_value
+from metrics.scoring.earned_value import earned_value_from
 from metrics.scoring.inputs import (
     CONSTRAINT_LEVELS,
     DIMENSIONS,
@@ -16,6 +16,7 @@ from metrics.scoring.inputs import (
     Rag,
     TradeoffMatrix,
 )
+from metrics.scoring.milestones import milestone_figures
 from metrics.scoring.policy import DEFAULT_POLICY, ScoringPolicy
 from metrics.scoring.results import Factor, ScoreResult, Stresses
 from metrics.scoring.stress import (
@@ -66,9 +67,10 @@ def compute_scores(inputs: ProjectInputs, policy: ScoringPolicy = DEFAULT_POLICY
     for impact in inputs.approved_quality_impacts:
         policy.severity_points(impact)  # raises ValueError on an unknown severity
     with localcontext(CONTEXT):
-        ev = compute_earned_value(inputs)
+        figures = milestone_figures(inputs.milestones, inputs.as_of)  # one pass, shared by EVM and time
+        ev = earned_value_from(inputs, figures)
         assessments: dict[Dimension, Assessment] = {
-            "time": assess_time(inputs, ev, policy),
+            "time": assess_time(inputs, ev, policy, figures),
             "cost": assess_cost(inputs, ev, policy),
             "scope": assess_scope(inputs, policy),
             "quality": assess_quality(inputs, policy),
@@ -101,7 +103,7 @@ def compute_scores(inputs: ProjectInputs, policy: ScoringPolicy = DEFAULT_POLICY
             risk_score=risk_score,
             tradeoff_score=tradeoff_score,
             rag=_rag(risk_score, policy),
-            stress=Stresses(**{d: assessments[d].stress for d in DIMENSIONS}),
+            stress=Stresses(*[assessments[d].stress for d in DIMENSIONS]),
             earned_value=ev,
             factors=tuple(factors),
             as_of=inputs.as_of,

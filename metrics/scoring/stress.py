@@ -3,54 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from metrics.scoring.arithmetic import HUNDRED, ONE, ZERO, as_stress, clip, either
-from metrics.scoring.earned_value import milestone_weights
-from metrics.scoring.inputs import MilestoneInput, ProjectInputs
+from metrics.scoring.inputs import ProjectInputs
+from metrics.scoring.milestones import MilestoneFigures, milestone_figures
 from metrics.scoring.policy import ScoringPolicy
 from metrics.scoring.results import EarnedValue
 from metrics.scoring.wording import money, number, plural, sentence, signed
 
 
-def slip_days(milestone: MilestoneInput, as_of: date) -> int:
-    """Days a milestone is (or finished) behind its baseline; 0 when on time or undated.
-
-    A completed milestone slips by actual - baseline. An open one by max(forecast, as_of) - baseline:
-    it cannot finish before today, and a missing forecast means "at baseline".
-    """
-    if milestone.baseline_date is None:
-        return 0
-    if milestone.actual_date is not None:
-        end = milestone.actual_date
-    else:
-        forecast = milestone.forecast_date if milestone.forecast_date is not None else milestone.baseline_date
-        end = max(forecast, as_of)
-    return max(0, (end - milestone.baseline_date).days)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assessment:
     stress: Decimal  # already quantized
     figure: str
     text: str
 
 
-def assess_time(inputs: ProjectInputs, ev: EarnedValue, policy: ScoringPolicy) -> Assessment:
+def assess_time(
+    inputs: ProjectInputs, ev: EarnedValue, policy: ScoringPolicy, figures: MilestoneFigures | None = None
+) -> Assessment:
+    """``figures``: the milestones' sums when the caller already took them (``milestone_figures``)."""
     milestones = inputs.milestones
     spi = ev.schedule_performance_index
     spi_text = f"SPI {number(spi, 2)}" if spi is not None else "SPI n/a (nothing planned to date)"
     if not milestones:
         return Assessment(as_stress(ZERO), "no milestones", "No milestones planned yet.")
-    weights, total = milestone_weights(milestones)
-    slips = [slip_days(m, inputs.as_of) for m in milestones]
-    weighted_slip = sum((w * s for w, s in zip(weights, slips, strict=True)), ZERO) / total
+    if figures is None:
+        figures = milestone_figures(milestones, inputs.as_of)
+    weighted_slip = figures.slip / figures.total
     slip_component = clip(weighted_slip / policy.slip_days_for_full_stress)
     spi_component = clip((ONE - spi) / (ONE - policy.spi_floor)) if spi is not None else ZERO
     stress = as_stress(either(slip_component, spi_component))
 
-    late = [s for s in slips if s > 0]
+    late = figures.late
     if len(late) == 1:
         late_text = f"1 milestone late by {plural(late[0], 'day')}"
     elif late:

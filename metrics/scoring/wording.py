@@ -11,8 +11,12 @@ def money(value: Decimal) -> str:
     return format(quantize(value, MONEY_QUANTUM), ",")
 
 
+_PLACES = {places: Decimal(1).scaleb(-places) for places in range(4)}
+
+
 def number(value: Decimal, places: int) -> str:
-    return format(quantize(value, Decimal(1).scaleb(-places)), "f")
+    quantum = _PLACES.get(places)
+    return format(quantize(value, quantum if quantum is not None else Decimal(1).scaleb(-places)), "f")
 
 
 def signed(value: Decimal, places: int) -> str:

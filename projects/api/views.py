@@ -60,6 +60,5 @@ class ProjectViewSet(VersionedUpdateMixin, ScopedModelViewSet):
         project = self.get_object()
         if not access.is_staff_user(request.user):
             raise Http404
-        entries = audit.project_audit_trail(project=project)
-        page = self.paginate_queryset(entries)
-        return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)
+        page = self.paginate_queryset(audit.audit_events(project=project))  # ordered and sliced in the database
+        return self.get_paginated_response(AuditEntrySerializer(audit.audit_entries(page), many=True).data)

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from projects.change_requests.models import MAX_SCHEDULE_IMPACT_DAYS, QualityImpact
+from projects.change_requests.models import MAX_SCHEDULE_IMPACT_DAYS, ChangeRequestStatus, QualityImpact
+from projects.list_forms import ListFilterForm
 from projects.milestones.models import Milestone
 from projects.pages import money_field
 
@@ -38,3 +39,16 @@ class ChangeRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         if open_milestones is not None:
             self.fields["moved_milestones"].queryset = open_milestones
+
+
+class ChangeRequestFilterForm(ListFilterForm):
+    """The change-request list's filter: status (client users never see drafts, so cannot choose them)."""
+
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ChangeRequestStatus.choices])
+
+    def __init__(self, *args, for_client: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if for_client:
+            self.fields["status"].choices = [
+                c for c in self.fields["status"].choices if c[0] != ChangeRequestStatus.DRAFT
+            ]

@@ -5,14 +5,16 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect
 
 from clients import access
 from core.pages import add_form_errors, get_or_404
+from core.paging import page_of
 from projects import extensions
 from projects.change_requests import services
-from projects.change_requests.forms import ChangeRequestForm
+from projects.change_requests.forms import ChangeRequestFilterForm, ChangeRequestForm
 from projects.change_requests.models import ChangeRequest, ChangeRequestStatus
 from projects.costs.models import Invoice
 from projects.milestones.models import Milestone
@@ -21,6 +23,8 @@ from projects.pages import GET_POST, project_or_404, render_page
 from projects.signatures.forms import SignForm
 from projects.signatures.selectors import signatures_for
 from projects.signatures.services import signature_verdict
+
+PENDING_SHOWN = 5  # "awaits your decision" call-outs; the rest are in the list (filter: awaiting decision)
 
 
 @login_required
@@ -43,24 +47,36 @@ def project_change_requests(request, pk: int):
             else:
                 messages.success(request, f"Draft CR-{change.number} saved. Submit it when it is ready for the client.")
                 return redirect("change-request-detail", pk=change.pk)
-    changes = list(
-        ChangeRequest.objects.for_user(request.user)
-        .filter(project=project)
-        .select_related("created_by", "decided_by")
-        .order_by("-number")
+    changes = ChangeRequest.objects.for_user(request.user).filter(project=project)
+    approved = Q(status=ChangeRequestStatus.APPROVED)
+    summary = changes.aggregate(
+        approved_days=Sum("schedule_impact_days", filter=approved, default=0),
+        approved_cost=Sum("cost_impact", filter=approved, default=Decimal(0)),
+        pending_count=Count("pk", filter=Q(status=ChangeRequestStatus.SUBMITTED)),
     )
-    approved = [c for c in changes if c.status == ChangeRequestStatus.APPROVED]
-    invoices = list(Invoice.objects.for_user(request.user).filter(project=project).order_by("-date", "-pk"))
+    pending = list(changes.filter(status=ChangeRequestStatus.SUBMITTED).order_by("-number")[:PENDING_SHOWN])
+    filter_form = ChangeRequestFilterForm(request.GET, for_client=access.is_client_user(request.user))
+    listed = changes.select_related("created_by", "decided_by")
+    if filter_form.filters.get("status"):
+        listed = listed.filter(status=filter_form.filters["status"])
+    page = page_of(listed.order_by("-number", "-pk"), request.GET)
+    invoices = Invoice.objects.for_user(request.user).filter(project=project)
+    invoice_totals = invoices.aggregate(invoiced=Sum("amount", default=Decimal(0)), count=Count("pk"))
+    invoice_page = page_of(
+        invoices.order_by("-date", "-pk"), request.GET, param="invoices", count=invoice_totals["count"]
+    )
     context = {
         "project": project,
         "can_edit": can_edit,
         "can_sign": access.can_sign_for_client(request.user, project),
-        "changes": changes,
-        "pending": [c for c in changes if c.status == ChangeRequestStatus.SUBMITTED],
-        "approved_days": sum(c.schedule_impact_days for c in approved),
-        "approved_cost": sum((c.cost_impact for c in approved), Decimal(0)),
-        "invoices": invoices,
-        "invoiced": sum((i.amount for i in invoices), Decimal(0)),
+        "changes": page.object_list,
+        "page": page,
+        "filter_form": filter_form,
+        "pending": pending,
+        **summary,
+        "invoices": invoice_page.object_list,
+        "invoice_page": invoice_page,
+        "invoiced": invoice_totals["invoiced"],
         "form": form,
     }
     return render_page(request, "projects/constraints/change_requests.html", context)

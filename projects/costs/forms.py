@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from core.form_fields import PlausibleDateField
 from projects.costs.models import CostCategory
+from projects.list_forms import ListFilterForm
 from projects.pages import money_field
 
 
@@ -49,3 +50,17 @@ class InvoiceForm(forms.Form):
     date = PlausibleDateField(initial=timezone.localdate)
     amount = money_field(min_value=0)
     description = forms.CharField(required=False, max_length=300)
+
+
+class CostEntryFilterForm(ListFilterForm):
+    """The cost entries' filters: category and a date range (inclusive)."""
+
+    category = forms.ChoiceField(required=False, choices=[("", "Any category"), *CostCategory.choices])
+    since = PlausibleDateField(required=False, label="From")
+    until = PlausibleDateField(required=False, label="To")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise forms.ValidationError("“From” must be on or before “To”.")
+        return data

@@ -11,12 +11,11 @@ from django.shortcuts import redirect
 
 from clients import access
 from core.pages import add_form_errors
+from core.paging import page_of
 from projects.costs import services
-from projects.costs.forms import CostEntryForm, CostImportForm, InvoiceForm
+from projects.costs.forms import CostEntryFilterForm, CostEntryForm, CostImportForm, InvoiceForm
 from projects.costs.models import CostEntry, Invoice
 from projects.pages import GET_POST, posted, project_or_404, render_page
-
-COST_ENTRIES_SHOWN = 200
 
 
 @login_required
@@ -68,10 +67,22 @@ def project_costs(request, pk: int):
         return redirect("project-costs", pk=pk)
 
     entries = CostEntry.objects.for_user(request.user).filter(project=project)
-    cost_totals = entries.aggregate(actual=Sum("amount"), count=Count("pk"))
-    invoices = list(Invoice.objects.for_user(request.user).filter(project=project).order_by("-date", "-pk"))
-    actual = cost_totals["actual"] or Decimal(0)
-    invoiced = sum((i.amount for i in invoices), Decimal(0))
+    actual = entries.aggregate(actual=Sum("amount"))["actual"] or Decimal(0)
+    invoices = Invoice.objects.for_user(request.user).filter(project=project)
+    invoice_totals = invoices.aggregate(invoiced=Sum("amount"), count=Count("pk"))
+    invoiced = invoice_totals["invoiced"] or Decimal(0)
+    filter_form = CostEntryFilterForm(request.GET)
+    filters = filter_form.filters
+    if filters.get("category"):
+        entries = entries.filter(category=filters["category"])
+    if filters.get("since"):
+        entries = entries.filter(date__gte=filters["since"])
+    if filters.get("until"):
+        entries = entries.filter(date__lte=filters["until"])
+    entry_page = page_of(entries.select_related("created_by").order_by("-date", "-pk"), request.GET)
+    invoice_page = page_of(
+        invoices.order_by("-date", "-pk"), request.GET, param="invoices", count=invoice_totals["count"]
+    )
     margin = project.contract_value - actual
     context = {
         "project": project,
@@ -81,9 +92,11 @@ def project_costs(request, pk: int):
         "margin": margin,
         "margin_percent": (margin / project.contract_value * 100) if project.contract_value else None,
         "budget_used_percent": (actual / project.budget * 100) if project.budget else None,
-        "entries": list(entries.select_related("created_by").order_by("-date", "-pk")[:COST_ENTRIES_SHOWN]),
-        "entry_count": cost_totals["count"],
-        "invoices": invoices,
+        "entries": entry_page.object_list,
+        "page": entry_page,
+        "filter_form": filter_form,
+        "invoices": invoice_page.object_list,
+        "invoice_page": invoice_page,
         "entry_form": entry_form,
         "import_form": import_form,
         "invoice_form": invoice_form,

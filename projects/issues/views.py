@@ -5,15 +5,16 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, IntegerField, When
+from django.db.models import Case, Count, IntegerField, Q, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from clients import access
 from core.pages import add_form_errors, get_or_404
+from core.paging import page_of
 from projects.issues import services
-from projects.issues.forms import IssueCommentForm, IssueRaiseForm, IssueResolveForm
+from projects.issues.forms import IssueCommentForm, IssueFilterForm, IssueRaiseForm, IssueResolveForm
 from projects.issues.models import Issue, IssueComment, IssueStatus
 from projects.notifications.views import read_notifications_of_this_page
 from projects.pages import GET_POST, posted, project_or_404, render_page
@@ -76,23 +77,30 @@ def project_issues(request, pk: int):
                 messages.success(request, "Issue raised.")
                 return redirect("issue-detail", pk=issue.pk)
     now = timezone.now()
-    issues = [
-        _with_durations(issue, now)
-        for issue in Issue.objects.for_user(user)
-        .filter(project=project)
-        .select_related("raised_by", "assigned_to")
-        .annotate(
-            comment_count=Count("comments"),
-            resolved_last=Case(When(status=IssueStatus.OPEN, then=0), default=1, output_field=IntegerField()),
-        )
-        .order_by("resolved_last", "-opened_at", "-pk")
-    ]
+    issues_qs = Issue.objects.for_user(user).filter(project=project)
+    summary = issues_qs.filter(status=IssueStatus.OPEN).aggregate(
+        open_count=Count("pk"),
+        waiting_on_cmo=Count("pk", filter=Q(waiting_on="cmo")),
+        waiting_on_client=Count("pk", filter=Q(waiting_on="client")),
+    )
+    filter_form = IssueFilterForm(request.GET, for_client=for_client)
+    filters = filter_form.filters
+    listed = issues_qs.select_related("raised_by", "assigned_to").annotate(
+        comment_count=Count("comments"),
+        resolved_last=Case(When(status=IssueStatus.OPEN, then=0), default=1, output_field=IntegerField()),
+    )
+    for name in ("status", "visibility"):
+        if filters.get(name):
+            listed = listed.filter(**{name: filters[name]})
+    if filters.get("waiting_on"):
+        listed = listed.filter(status=IssueStatus.OPEN, waiting_on=filters["waiting_on"])
+    page = page_of(listed.order_by("resolved_last", "-opened_at", "-pk"), request.GET)
     context = {
         "project": project,
-        "issues": issues,
-        "open_count": sum(1 for i in issues if i.status == IssueStatus.OPEN),
-        "waiting_on_cmo": sum(1 for i in issues if i.status == IssueStatus.OPEN and i.waiting_on == "cmo"),
-        "waiting_on_client": sum(1 for i in issues if i.status == IssueStatus.OPEN and i.waiting_on == "client"),
+        "issues": [_with_durations(issue, now) for issue in page.object_list],
+        "page": page,
+        "filter_form": filter_form,
+        **summary,
         "can_raise": can_raise,
         "form": form,
     }

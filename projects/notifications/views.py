@@ -2,14 +2,15 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from core.paging import page_of
 from projects.notifications import services as notification_service
+from projects.notifications.forms import NotificationFilterForm
 from projects.notifications.models import Notification
 from projects.pages import GET_POST
-
-NOTIFICATIONS_SHOWN = 100
 
 
 def read_notifications_of_this_page(request) -> None:
@@ -30,12 +31,22 @@ def notification_list(request):
         if count:
             messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
         return redirect("notifications")
-    notifications = list(Notification.objects.for_user(request.user)[:NOTIFICATIONS_SHOWN])
-    for notification in notifications:
+    notifications = Notification.objects.for_user(request.user)
+    counts = notifications.aggregate(total=Count("pk"), unread=Count("pk", filter=Q(read_at__isnull=True)))
+    filter_form = NotificationFilterForm(request.GET)
+    unread_only = filter_form.filters.get("unread")
+    if unread_only:
+        notifications = notifications.filter(read_at__isnull=True)
+    page = page_of(
+        notifications.order_by("-created", "-pk"),
+        request.GET,
+        count=counts["unread"] if unread_only else counts["total"],
+    )
+    for notification in page.object_list:
         local = notification.url.startswith("/") and url_has_allowed_host_and_scheme(notification.url, None)
         notification.link = notification.url if local else ""
     return render(
         request,
         "projects/constraints/notifications.html",
-        {"notifications": notifications, "unread": sum(1 for n in notifications if n.read_at is None)},
+        {"notifications": page.object_list, "page": page, "filter_form": filter_form, "unread": counts["unread"]},
     )

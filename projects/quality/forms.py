@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from core.form_fields import PlausibleDateField
+from projects.list_forms import ListFilterForm
 from projects.quality.models import BatchOutcome, QualityEventKind, Severity
 from projects.records import Visibility
 
@@ -46,3 +47,20 @@ class QualityEventCloseForm(forms.Form):
         if closed > timezone.localdate():
             raise forms.ValidationError("The closing date cannot be in the future.")
         return closed
+
+
+class QualityEventFilterForm(ListFilterForm):
+    """The quality events' filters: open/closed, overdue, kind, severity and (CMO staff) visibility."""
+
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Open and closed"), ("open", "Open"), ("closed", "Closed")]
+    )
+    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *QualityEventKind.choices])
+    severity = forms.ChoiceField(required=False, choices=[("", "Any severity"), *Severity.choices])
+    visibility = forms.ChoiceField(required=False, choices=[("", "Shared and internal"), *Visibility.choices])
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+
+    def __init__(self, *args, for_client: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if for_client:
+            del self.fields["visibility"]

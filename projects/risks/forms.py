@@ -3,7 +3,9 @@
 from django import forms
 
 from clients.models import STAFF_ROLES, User
+from projects.list_forms import ListFilterForm
 from projects.records import Visibility
+from projects.risks.models import RiskStatus
 
 IMPACT_SCALE = [(1, "1 · very low"), (2, "2 · low"), (3, "3 · medium"), (4, "4 · high"), (5, "5 · very high")]
 
@@ -18,3 +20,22 @@ class RiskForm(forms.Form):
     )
     mitigation = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.INTERNAL)
+
+
+class RiskFilterForm(ListFilterForm):
+    """The register's filters: status, exposure band and (CMO staff) visibility."""
+
+    BANDS = {"high": (15, 25), "medium": (5, 12), "low": (1, 4)}  # heatmap.exposure_band's bands
+
+    status = forms.ChoiceField(required=False, choices=[("", "Open and closed"), *RiskStatus.choices])
+    band = forms.ChoiceField(
+        required=False,
+        label="Exposure",
+        choices=[("", "Any exposure"), ("high", "High (15–25)"), ("medium", "Medium (5–12)"), ("low", "Low (1–4)")],
+    )
+    visibility = forms.ChoiceField(required=False, choices=[("", "Shared and internal"), *Visibility.choices])
+
+    def __init__(self, *args, for_client: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if for_client:
+            del self.fields["visibility"]

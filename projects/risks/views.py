@@ -1,19 +1,28 @@
 """The risks page: the 5 × 5 heat map of open risks and the register sorted by exposure."""
 
+from itertools import repeat
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, IntegerField, When
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, When
+from django.db.models.lookups import Range
 from django.http import Http404
 from django.shortcuts import redirect
 
 from clients import access
 from core.pages import add_form_errors, get_or_404
+from core.paging import page_of
 from projects.pages import GET_POST, posted, posted_id, project_or_404, render_page
 from projects.risks import services
-from projects.risks.forms import RiskForm
+from projects.risks.forms import RiskFilterForm, RiskForm
 from projects.risks.heatmap import exposure_band, render_heatmap
 from projects.risks.models import Risk, RiskStatus
+
+
+def _exposure_between(low: int, high: int) -> Q:
+    """Risks whose exposure (probability × impact) lies in ``low..high``, computed in the database."""
+    return Q(Range(F("probability") * F("impact"), (low, high)))
 
 
 @login_required
@@ -45,25 +54,38 @@ def project_risks(request, pk: int):
     elif request.method == "POST":
         return redirect("project-risks", pk=pk)
 
-    risks = list(
-        risks_qs.select_related("owner")
-        .annotate(
-            score=F("probability") * F("impact"),
-            closed_last=Case(When(status=RiskStatus.OPEN, then=0), default=1, output_field=IntegerField()),
-        )
-        .order_by("closed_last", "-score", "-impact", "title", "pk")
+    summary = risks_qs.filter(status=RiskStatus.OPEN).aggregate(
+        open_count=Count("pk"),
+        total_exposure=Sum(F("probability") * F("impact")),
+        high_count=Count("pk", filter=_exposure_between(*RiskFilterForm.BANDS["high"])),
     )
-    open_risks = [r for r in risks if r.status == RiskStatus.OPEN]
-    for risk in risks:
+    cells = (
+        risks_qs.filter(status=RiskStatus.OPEN).values_list("probability", "impact").annotate(n=Count("pk")).order_by()
+    )
+    filter_form = RiskFilterForm(request.GET, for_client=access.is_client_user(user))
+    filters = filter_form.filters
+    register = risks_qs.select_related("owner").annotate(
+        score=F("probability") * F("impact"),
+        closed_last=Case(When(status=RiskStatus.OPEN, then=0), default=1, output_field=IntegerField()),
+    )
+    for name in ("status", "visibility"):
+        if filters.get(name):
+            register = register.filter(**{name: filters[name]})
+    if filters.get("band"):
+        register = register.filter(_exposure_between(*RiskFilterForm.BANDS[filters["band"]]))
+    page = page_of(register.order_by("closed_last", "-score", "-impact", "title", "pk"), request.GET)
+    for risk in page.object_list:
         risk.band = exposure_band(risk.exposure)
     context = {
         "project": project,
         "can_edit": can_edit,
-        "risks": risks,
-        "open_count": len(open_risks),
-        "total_exposure": sum(r.exposure for r in open_risks),
-        "high_count": sum(1 for r in open_risks if r.band == "high"),
-        "heatmap": render_heatmap((r.probability, r.impact) for r in open_risks),
+        "risks": page.object_list,
+        "page": page,
+        "filter_form": filter_form,
+        "open_count": summary["open_count"],
+        "total_exposure": summary["total_exposure"] or 0,
+        "high_count": summary["high_count"],
+        "heatmap": render_heatmap(cell for p, i, n in cells for cell in repeat((p, i), n)),
         "form": form,
     }
     return render_page(request, "projects/constraints/risks.html", context)

@@ -20,6 +20,7 @@ class ScoreSnapshotFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = ScoreSnapshot
+        skip_postgeneration_save = True
 
     project = factory.SubFactory(ProjectFactory)
     bucket = factory.LazyFunction(timezone.now)
@@ -36,6 +37,14 @@ class ScoreSnapshotFactory(factory.django.DjangoModelFactory):
     stress_risk_register = 0
     result = factory.LazyFunction(dict)
     inputs = factory.LazyFunction(dict)
+
+    @factory.post_generation
+    def current(obj, create, extracted, **kwargs):
+        """Written as the recompute writes: the project's current score follows its newest snapshot."""
+        if create:
+            from metrics.scores.services import current_scores_repoint
+
+            current_scores_repoint([obj.project_id])
 
 
 class TradeoffProposalFactory(factory.django.DjangoModelFactory):

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from metrics.scores import services
 from projects.milestones import services as milestone_services
 from tests.conftest import api_as
+from tests.metrics.export_job_helpers import export_through_job, portfolio_export_url
 from tests.projects.factories import MilestoneFactory, ProjectFactory
 
 NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
@@ -53,7 +54,7 @@ def test_exports_carry_the_same_ranking(world, client):
     rows = list(csv.DictReader(io.StringIO(client.get(reverse("portfolio") + "?format=csv").getvalue().decode())))
     assert rows[0]["Project"] == world.project_b.code
     assert rows[0]["RAG"] in ("green", "amber", "red")
-    xlsx = client.get(reverse("portfolio") + "?format=xlsx")
+    xlsx = export_through_job(client, portfolio_export_url("xlsx"))  # an export job (tests/metrics/test_export_jobs.py)
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet["A2"].value == world.project_b.code
     assert sheet["A1"].value == "Project"
@@ -81,7 +82,7 @@ def test_portfolio_query_count_is_fixed(world, client, django_assert_max_num_que
 def test_pdf_report_renders(world, client):
     scored(world)
     client.force_login(world.leadership)
-    response = client.get(reverse("portfolio") + "?format=pdf")
+    response = export_through_job(client, portfolio_export_url("pdf"))
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert len(response.content) > 5000  # a chart and a table, not an empty page

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from metrics.scores import services
-from metrics.scores.models import ScoreSnapshot, ScoringPolicy
+from metrics.scores.models import CurrentScore, ScoreSnapshot, ScoringPolicy
 from metrics.tasks import recompute_all_scores
 from projects import services as project_services
 from projects.change_requests import services as change_request_services
@@ -256,13 +256,13 @@ def test_client_sees_scores_without_internal_cost_figures(world):
         category="labour",
     )
     services.scores_recompute(project_ids=[world.project_a.pk, world.project_b.pk], now=NOW)
-    client_view = api_as(world.viewer_a).get(reverse("api:score-list")).json()
+    client_view = api_as(world.viewer_a).get(reverse("api:score-list")).json()["results"]
     assert [s["project_code"] for s in client_view] == [world.project_a.code]
     (score,) = client_view
     assert "actual_cost" not in score["earned_value"]
     assert "estimate_at_completion" not in score["earned_value"]
     assert "777" not in str(score)
-    staff_view = api_as(world.pm).get(reverse("api:score-list")).json()
+    staff_view = api_as(world.pm).get(reverse("api:score-list")).json()["results"]
     assert len(staff_view) == 2
     assert next(s for s in staff_view if s["project_code"] == world.project_a.code)["earned_value"]["actual_cost"]
 
@@ -280,8 +280,8 @@ def test_an_edit_never_waits_for_the_scheduled_full_run(monkeypatch):
     real_batch = services._recompute_batch
     second_batch_started, release = threading.Event(), threading.Event()
 
-    def slow_second_batch(ids, policy, now):
-        written = real_batch(ids, policy, now)
+    def slow_second_batch(ids, policy, now, computed_at=None):
+        written = real_batch(ids, policy, now, computed_at)
         if ids[0] != projects[0].pk:  # the second batch: hold its transaction open
             second_batch_started.set()
             release.wait(30)
@@ -312,3 +312,71 @@ def test_an_edit_never_waits_for_the_scheduled_full_run(monkeypatch):
         runner.join(60)
     assert outcome["written"] == 4
     assert ScoreSnapshot.objects.filter(lens="cmo").count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_full_run_never_overwrites_a_fresher_score_of_an_edit(monkeypatch):
+    """Issue 13: a batch of the scheduled run that read its inputs before an edit's own recompute wrote a newer
+    score leaves that score (and the project's current score) alone; the other projects of the batch are written."""
+    import threading
+
+    from django.db import connections
+
+    projects = make_portfolio(4)
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    real_batch = services._recompute_batch
+    edited = projects[2]  # in the second batch
+    edit = {}
+
+    def edit_lands_while_the_batch_computes(ids, policy, now, computed_at=None):
+        if edited.pk in ids and len(ids) > 1:  # the full run's batch (the edit's own batch is that one project)
+
+            def recompute_after_edit():
+                try:
+                    edit["written"] = services.scores_recompute(project_ids=[edited.pk])
+                    edit["at"] = ScoreSnapshot.objects.get(project=edited, lens="cmo").computed_at
+                finally:
+                    connections.close_all()
+
+            thread = threading.Thread(target=recompute_after_edit)
+            thread.start()
+            thread.join(30)
+        return real_batch(ids, policy, now, computed_at)
+
+    monkeypatch.setattr(services, "_recompute_batch", edit_lands_while_the_batch_computes)
+    started = services.timezone.now()
+    assert services.scores_recompute() == 4
+    assert edit["written"] == 1
+    snapshots = {s.project_id: s for s in ScoreSnapshot.objects.filter(lens="cmo")}
+    assert len(snapshots) == 4  # one bucket: the edit's and the run's rows for the edited project are one row
+    assert snapshots[edited.pk].computed_at == edit["at"]  # the edit's score stands
+    # The same batch's other project was written with the batch's stamp, taken before the edit's recompute.
+    assert started <= snapshots[projects[3].pk].computed_at < edit["at"]
+    assert all(snapshots[p.pk].computed_at >= started for p in projects[:2])
+    current = {(c.project_id, c.lens): c for c in CurrentScore.objects.all()}
+    assert current[(edited.pk, "cmo")].snapshot_id == snapshots[edited.pk].pk
+    assert current[(edited.pk, "cmo")].computed_at == edit["at"]
+
+
+@pytest.mark.django_db
+def test_the_current_score_is_the_newest_snapshot_of_each_project_and_lens():
+    """The pointer the lists read equals a scan of the history, after runs in several buckets, a rerun in the
+    same bucket and a run with an earlier ``now`` (which never moves the pointer back)."""
+    projects = make_portfolio(3)
+    ids = [p.pk for p in projects]
+    for minutes in (0, 15, 15, 45):
+        services.scores_recompute(project_ids=ids, now=NOW + dt.timedelta(minutes=minutes))
+    services.scores_recompute(project_ids=ids, now=NOW - dt.timedelta(days=1))
+    newest = {
+        (s.project_id, s.lens): s.pk
+        for s in ScoreSnapshot.objects.order_by("project_id", "lens", "-bucket").distinct("project_id", "lens")
+    }
+    pointers = {(c.project_id, c.lens): c.snapshot_id for c in CurrentScore.objects.all()}
+    assert pointers == newest
+    assert len(pointers) == 2 * len(projects)
+    for pointer in CurrentScore.objects.select_related("snapshot"):
+        assert (pointer.bucket, pointer.rag, pointer.risk_score) == (
+            pointer.snapshot.bucket,
+            pointer.snapshot.rag,
+            pointer.snapshot.risk_score,
+        )

@@ -5,8 +5,9 @@ import datetime as dt
 
 import pytest
 
-from metrics.scores.models import ScoreSnapshot
+from metrics.scores.models import CurrentScore, ScoreSnapshot
 from metrics.scores.retention import snapshots_prune
+from metrics.scores.services import current_scores_repoint
 from tests.metrics.factories import ScoreSnapshotFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,7 @@ def history(project, lens: str, *, days: int) -> None:
     ScoreSnapshot.objects.bulk_create(
         [ScoreSnapshotFactory.build(project=project, lens=lens, bucket=b, as_of=b.date()) for b in buckets]
     )
+    current_scores_repoint([project.pk])
 
 
 def test_history_is_thinned_by_age_and_the_newest_stays(world):
@@ -31,8 +33,13 @@ def test_history_is_thinned_by_age_and_the_newest_stays(world):
     for bucket in stopped:
         ScoreSnapshotFactory(project=world.project_b, lens="cmo", bucket=bucket)
     before = ScoreSnapshot.objects.count()
+    pointers = set(CurrentScore.objects.values_list("project_id", "lens", "snapshot_id"))
 
     deleted = snapshots_prune(now=NOW)
+
+    # The current scores the lists read survive the thinning: each is the newest snapshot of its project and lens.
+    assert set(CurrentScore.objects.values_list("project_id", "lens", "snapshot_id")) == pointers
+    assert len(pointers) == 3
 
     assert deleted == before - ScoreSnapshot.objects.count()
     for lens in ("cmo", "client"):

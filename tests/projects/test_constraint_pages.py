@@ -183,7 +183,7 @@ def test_staff_see_cost_margin_and_internal_records(world, records, client):
     assert "Margin" in body
     assert "1,076,543" in body  # contract value 1,200,000 − actual cost 123,456.78
     assert "300,000" in body  # invoiced
-    assert "<form" not in body.split("</header>", 1)[1]  # leadership reads, does not edit
+    assert '<form method="post"' not in body.split("</header>", 1)[1]  # leadership reads (and filters), does not edit
     body = _get(client, world.leadership, "project-risks", pk=world.project_a.pk).content.decode()
     assert INTERNAL_SECRETS["risk"] in body
     assert 'data-probability="5" data-impact="5" data-count="1"' in body

@@ -65,6 +65,12 @@ def test_filters_sort_and_the_summary_cover_the_whole_filtered_set(world, client
     assert all(p.overdue_count for p in overdue.projects)
     found = client.get(reverse("project-list"), {"q": "many-007"}).context["listing"]
     assert [p.code for p in found.projects] == ["MANY-007"]
+    # Clients and PMs are typed (part of the name), not picked from a list of every one of them.
+    by_name = client.get(reverse("project-list"), {"client": world.client_a.name[1:5].lower(), "rag": "red"})
+    assert by_name.context["listing"].summary["total"] == 20
+    assert "<option" not in by_name.content.decode().split('name="client"')[1].split(">")[0]
+    by_pm = client.get(reverse("project-list"), {"manager": world.pm.display_name.split()[0]}).context["listing"]
+    assert by_pm.summary["total"] == Project.objects.filter(manager=world.pm).count()
 
 
 @pytest.mark.parametrize(
@@ -72,7 +78,8 @@ def test_filters_sort_and_the_summary_cover_the_whole_filtered_set(world, client
     [
         {"rag": "purple"},
         {"service_type": "nonsense"},
-        {"client": "abc"},
+        {"client": "c" * 500},
+        {"client": "9" * 40},
         {"manager": "999999"},
         {"sort": "x"},
         {"page": "abc"},

@@ -116,6 +116,7 @@ def test_the_portfolio_report_and_its_exports_manifest_the_signed_baseline_and_i
 
     from projects.baselines import services as baseline_services
     from projects.services import project_start
+    from tests.metrics.export_job_helpers import export_through_job, portfolio_export_url
 
     project_start(actor=world.pm, project=world.project_a)
     baseline = baseline_services.baseline_propose(actor=world.pm, project=world.project_a, reason="Supplier delay")
@@ -128,8 +129,8 @@ def test_the_portfolio_report_and_its_exports_manifest_the_signed_baseline_and_i
     url = reverse("portfolio")
 
     def everywhere() -> dict[str, str]:
-        pdf = PdfReader(io.BytesIO(client.get(url + "?format=pdf").content))
-        sheet = load_workbook(io.BytesIO(client.get(url + "?format=xlsx").content)).active
+        pdf = PdfReader(io.BytesIO(export_through_job(client, portfolio_export_url("pdf")).content))
+        sheet = load_workbook(io.BytesIO(export_through_job(client, portfolio_export_url("xlsx")).content)).active
         api = api_as(world.leadership).get(reverse("api:portfolio-summary")).json()
         return {
             "page": client.get(url).content.decode(),
