@@ -12,6 +12,7 @@ from django.utils import timezone
 from clients import access
 from metrics import scoring
 from metrics.scores.models import CurrentScore, ScoreLens, ScoreSnapshot, ScoringPolicy, lens_for
+from metrics.surveys.models import SurveyResponse
 from metrics.surveys.selectors import scoring_satisfaction_inputs
 from projects.models import (
     Baseline,
@@ -31,6 +32,28 @@ from projects.models import (
 )
 
 ZERO = Decimal(0)
+
+#: Every model whose rows ``scoring_inputs`` reads. A project none of whose rows in these tables changed keeps its
+#: scores for the day (the scheduled run carries them forward); ``tests/metrics/test_incremental_recompute.py``
+#: fails when ``scoring_inputs`` reads a table missing here.
+SCORING_INPUT_MODELS = (
+    Project,
+    Baseline,
+    CostEntry,
+    Milestone,
+    ChangeRequest,
+    Batch,
+    QualityEvent,
+    Risk,
+    SurveyResponse,
+)
+
+
+def pghistory_event_table(model) -> str:
+    """The audit event table of an ``@audited`` model (pghistory's ``<Model>Event``)."""
+    from django.apps import apps
+
+    return apps.get_model(model._meta.app_label, f"{model.__name__}Event")._meta.db_table
 
 
 def scoring_inputs(

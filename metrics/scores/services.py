@@ -25,7 +25,7 @@ from metrics.scores.models import (
     ScoringPolicy,
     TradeoffProposal,
 )
-from metrics.scores.selectors import current_policy, scoring_inputs
+from metrics.scores.selectors import SCORING_INPUT_MODELS, current_policy, pghistory_event_table, scoring_inputs
 from projects.models import Project, ProjectStatus
 from projects.notifications.services import client_approvers, notify
 
@@ -122,22 +122,27 @@ def _snapshot(
 
 
 def scores_recompute(
-    *, project_ids: list[int] | None = None, channel: str = "task", now: dt.datetime | None = None
+    *,
+    project_ids: list[int] | None = None,
+    channel: str = "task",
+    now: dt.datetime | None = None,
+    full: bool = False,
 ) -> int:
     """Recompute scores set-based and upsert one snapshot per project and 15-minute bucket.
 
     ``project_ids=None`` means every active project (the scheduled run, which also catches up
-    projects marked stale while the broker was down). A PostgreSQL advisory lock makes
-    overlapping runs skip instead of double-running. Returns the number of snapshots written.
+    projects marked stale while the broker was down). A project whose inputs did not change since its current
+    score (no input record written, same day, same policy, not marked stale) is carried into the new bucket by
+    SQL alone; the others are computed (``full=True`` computes every one). A PostgreSQL advisory lock makes
+    overlapping runs skip instead of double-running. Returns the number of projects scored (CMO lens).
     """
-    scheduled = now is None
     now = now or timezone.now()
     written = 0
     with audit_context(channel=channel, reason="Score recompute"):
         if project_ids is None:
             # Every batch commits on its own: an edit's one-project recompute waits at most for one batch's
             # rows, never for the whole run (issue 13). A killed run leaves whole batches; the redelivered run
-            # upserts the same bucket again (one snapshot per project, lens and bucket).
+            # carries or recomputes the rest (one snapshot per project, lens and bucket).
             with session_lock(ALL_PROJECTS_LOCK) as held:
                 if not held:
                     logger.info("Another recompute of all projects is running; skipping.")
@@ -146,11 +151,15 @@ def scores_recompute(
                     Project.objects.filter(status=ProjectStatus.ACTIVE).order_by("pk").values_list("pk", flat=True)
                 )
                 policy = current_policy().as_policy()
-                for start in range(0, len(ids), BATCH_SIZE):
+                unchanged = set() if full else _unchanged_projects(ids, now, policy.version)
+                carried = [pid for pid in ids if pid in unchanged]
+                for start in range(0, len(carried), CARRY_BATCH_SIZE):
                     with transaction.atomic():
-                        # Each batch is stamped when it starts reading: an edit's recompute that read later wins.
-                        stamp = timezone.now() if scheduled else now
-                        written += _recompute_batch(ids[start : start + BATCH_SIZE], policy, now, stamp)
+                        written += _carry_forward(carried[start : start + CARRY_BATCH_SIZE], bucket_of(now))
+                changed = [pid for pid in ids if pid not in unchanged]
+                for start in range(0, len(changed), BATCH_SIZE):
+                    with transaction.atomic():
+                        written += _recompute_batch(changed[start : start + BATCH_SIZE], policy, now)
             return written
         ids = sorted(set(project_ids))
         with transaction.atomic():
@@ -162,13 +171,104 @@ def scores_recompute(
     return written
 
 
+# A transaction's audit events carry its start time: an input written by a transaction that began up to this long
+# before a score was computed, and committed after the score read its inputs, still counts as a change.
+CHANGE_WINDOW = dt.timedelta(minutes=10)
+
+CARRY_BATCH_SIZE = 2500
+
+
+_NO_CHANGE = (
+    "NOT EXISTS (SELECT 1 FROM {events} e WHERE e.{column} = c.project_id "
+    "AND e.pgh_created_at >= c.computed_at - %(window)s)"
+)
+
+_UNCHANGED = """
+SELECT c.project_id
+FROM {current} c
+JOIN {current} cl ON cl.project_id = c.project_id AND cl.lens = %(client)s AND cl.bucket = c.bucket
+JOIN {snapshots} s ON s.id = c.snapshot_id
+JOIN {projects} p ON p.id = c.project_id
+WHERE c.lens = %(cmo)s AND c.project_id = ANY(%(ids)s) AND NOT p.scores_stale
+    AND s.as_of = %(as_of)s AND s.policy_version = %(policy)s AND {no_change}
+"""
+
+
+def _unchanged_projects(ids: list[int], now: dt.datetime, policy_version: int) -> set[int]:
+    """Of ``ids``, the projects whose current scores (both lenses) still hold at ``now``: computed for the same
+    day under the same policy, not marked stale, and no record the scores are computed from (``SCORING_INPUT_MODELS``:
+    read from their audit event tables, which every write reaches, services, admin or raw SQL alike) written since.
+    One statement."""
+    quote = connection.ops.quote_name
+    no_change = []
+    for model in SCORING_INPUT_MODELS:
+        events = pghistory_event_table(model)
+        column = "pgh_obj_id" if model is Project else "project_id"
+        no_change.append(_NO_CHANGE.format(events=quote(events), column=quote(column)))
+    sql = _UNCHANGED.format(
+        current=quote(CurrentScore._meta.db_table),
+        snapshots=quote(ScoreSnapshot._meta.db_table),
+        projects=quote(Project._meta.db_table),
+        no_change=" AND ".join(no_change),
+    )
+    params = {
+        "client": ScoreLens.CLIENT,
+        "cmo": ScoreLens.CMO,
+        "ids": list(ids),
+        "as_of": now.date(),
+        "policy": policy_version,
+        "window": CHANGE_WINDOW,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+_CARRY = """
+WITH carried AS (
+    INSERT INTO {snapshots} (project_id, lens, bucket, {columns})
+    SELECT s.project_id, s.lens, %(bucket)s, {source_columns}
+    FROM {current} c JOIN {snapshots} s ON s.id = c.snapshot_id
+    WHERE c.project_id = ANY(%(ids)s) AND c.bucket < %(bucket)s
+    ORDER BY s.project_id, s.lens
+    ON CONFLICT (project_id, lens, bucket) DO NOTHING
+    RETURNING id, project_id, lens, bucket, computed_at, rag, risk_score
+), pointed AS (
+    INSERT INTO {current} (project_id, lens, snapshot_id, bucket, computed_at, rag, risk_score)
+    SELECT project_id, lens, id, bucket, computed_at, rag, risk_score FROM carried ORDER BY project_id, lens
+    ON CONFLICT (project_id, lens) DO UPDATE SET snapshot_id = EXCLUDED.snapshot_id, bucket = EXCLUDED.bucket,
+        computed_at = EXCLUDED.computed_at, rag = EXCLUDED.rag, risk_score = EXCLUDED.risk_score
+    WHERE ({current}.bucket, {current}.computed_at) <= (EXCLUDED.bucket, EXCLUDED.computed_at)
+)
+SELECT count(*) FILTER (WHERE lens = %(cmo)s) FROM carried
+"""
+
+
+def _carry_forward(ids: list[int], bucket: dt.datetime) -> int:
+    """Copy the current scores of ``ids`` (inputs unchanged) into ``bucket``, stamped now: the same figures,
+    confirmed at this run. A row already in the bucket (an edit's fresher score) stays. Returns projects carried."""
+    quote = connection.ops.quote_name
+    columns = [ScoreSnapshot._meta.get_field(name).column for name in SNAPSHOT_FIELDS]
+    sql = _CARRY.format(
+        snapshots=quote(ScoreSnapshot._meta.db_table),
+        current=quote(CurrentScore._meta.db_table),
+        columns=", ".join(quote(c) for c in columns),
+        source_columns=", ".join("%(stamp)s" if c == "computed_at" else f"s.{quote(c)}" for c in columns),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"ids": list(ids), "bucket": bucket, "stamp": timezone.now(), "cmo": ScoreLens.CMO})
+        return cursor.fetchone()[0]
+
+
 def _recompute_batch(
     ids: list[int], policy: scoring.ScoringPolicy, now: dt.datetime, computed_at: dt.datetime | None = None
 ) -> int:
+    """Compute and write the scores of ``ids`` at ``now`` (its day and bucket), stamped with the moment the batch
+    starts reading (``computed_at``): the newest computation wins (``_upsert``)."""
     # Clear the stale mark first: an edit that lands while we compute sets it again.
     Project.objects.filter(pk__in=ids, scores_stale=True).update(scores_stale=False)
     bucket = bucket_of(now)
-    computed_at = computed_at or now
+    computed_at = computed_at or timezone.now()
     snapshots = {}
     for lens in ScoreLens.values:  # the CMO's full score and the client lens, side by side
         inputs = scoring_inputs(ids, as_of=now.date(), lens=lens)

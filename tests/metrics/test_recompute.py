@@ -324,12 +324,14 @@ def test_the_full_run_never_overwrites_a_fresher_score_of_an_edit(monkeypatch):
 
     projects = make_portfolio(4)
     monkeypatch.setattr(services, "BATCH_SIZE", 2)
-    real_batch = services._recompute_batch
+    real_inputs = services.scoring_inputs
     edited = projects[2]  # in the second batch
     edit = {}
 
-    def edit_lands_while_the_batch_computes(ids, policy, now, computed_at=None):
-        if edited.pk in ids and len(ids) > 1:  # the full run's batch (the edit's own batch is that one project)
+    def edit_lands_while_the_batch_computes(ids, **kwargs):
+        inputs = real_inputs(ids, **kwargs)  # the batch has taken its stamp and read (this lens's) inputs
+        if edited.pk in ids and len(ids) > 1 and not edit:  # the full run's batch, once
+            edit["started"] = True
 
             def recompute_after_edit():
                 try:
@@ -341,9 +343,12 @@ def test_the_full_run_never_overwrites_a_fresher_score_of_an_edit(monkeypatch):
             thread = threading.Thread(target=recompute_after_edit)
             thread.start()
             thread.join(30)
-        return real_batch(ids, policy, now, computed_at)
+        return inputs
 
-    monkeypatch.setattr(services, "_recompute_batch", edit_lands_while_the_batch_computes)
+    monkeypatch.setattr(services, "scoring_inputs", edit_lands_while_the_batch_computes)
+    # Not stale: the batch locks no project row, so the edit's recompute runs to its end while the batch computes
+    # (a stale project's row is locked by the batch that clears its flag: an edit then waits for that one batch).
+    Project.objects.update(scores_stale=False)
     started = services.timezone.now()
     assert services.scores_recompute() == 4
     assert edit["written"] == 1
