@@ -139,6 +139,16 @@ def can_manage_users(user) -> bool:
     return is_staff_user(user) and user.role == Role.ADMIN
 
 
+def can_read_webhooks(user) -> bool:
+    """Outgoing webhooks and their delivery logs: leadership and administrators (integrations)."""
+    return can_lead(user)
+
+
+def can_manage_webhooks(user) -> bool:
+    """Registering, changing or removing a webhook endpoint sends data out of the portal: administrators only."""
+    return is_admin(user)
+
+
 def is_project_manager(user) -> bool:
     return is_staff_user(user) and user.role == Role.PROJECT_MANAGER
 
@@ -172,3 +182,13 @@ def can_set_tradeoff(user, project) -> bool:
 def can_propose_tradeoff(user, project) -> bool:
     """The project's manager proposes a matrix for the client's approver to accept."""
     return can_edit_project(user, project)
+
+
+def can_view_as_client(user, client) -> bool:
+    """Who may view the portal as one of the client's approvers (read-only, cmo_portal.view_as): leadership and
+    admins for every active client, a PM for the clients of the projects they manage; never a client user."""
+    if not is_staff_user(user) or not client.active:
+        return False
+    if can_lead(user):
+        return True
+    return is_project_manager(user) and client.projects.filter(manager_id=user.pk).exists()

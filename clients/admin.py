@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clients import services
-from clients.models import Client, PMCertification, SecurityEventKind, User
+from clients import services, two_factor
+from clients.models import Client, PMCertification, SecurityEventKind, SecurityPolicy, User
 from clients.security import security_event_record
 from clients.tokens import tokens_revoke
 from core.admin_reason import ReasonAdmin
@@ -21,6 +24,18 @@ class UserAdmin(ReasonAdmin, DjangoUserAdmin):
     list_filter = ["role", "client", "is_active"]
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Portal", {"fields": ("full_name", "role", "client")}))
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, ("Portal", {"fields": ("full_name", "role", "client")}))
+    actions = ["reset_two_factor"]
+
+    @admin.action(description="Reset two-factor (lost phone): remove the authenticator and recovery codes")
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            two_factor.two_factor_disable(request=request, user=user, by=request.user)
+        self.message_user(
+            request,
+            f"Two-factor reset for {queryset.count()} user(s): each sets it up again at the next login if their "
+            "role requires it.",
+            messages.SUCCESS,
+        )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -49,3 +64,33 @@ class UserAdmin(ReasonAdmin, DjangoUserAdmin):
 class PMCertificationAdmin(ReasonAdmin):
     list_display = ["user", "kind", "issued", "expires"]
     list_filter = ["kind"]
+
+
+@admin.register(SecurityPolicy)
+class SecurityPolicyAdmin(ReasonAdmin):
+    """The one security policy row: which roles must log in with a second factor (clients.two_factor)."""
+
+    list_display = [
+        "__str__",
+        "require_2fa_client_viewer",
+        "require_2fa_client_approver",
+        "require_2fa_project_manager",
+        "require_2fa_leadership",
+        "require_2fa_admin",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not SecurityPolicy.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1
+        super().save_model(request, obj, form, change)
+
+
+# Devices hold the authenticator's secret and the recovery codes: they are not shown or edited in the admin.
+# An administrator resets a user's two-factor with the user list's action (a security event records it).
+for _device_model in (TOTPDevice, StaticDevice):
+    try:
+        admin.site.unregister(_device_model)
+    except NotRegistered:
+        pass

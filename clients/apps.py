@@ -6,6 +6,7 @@ class ClientsConfig(AppConfig):
     verbose_name = "Clients and users"
 
     def ready(self) -> None:
-        from clients import security
+        from clients import security, two_factor
 
         security.connect()
+        two_factor.connect()

@@ -10,4 +10,6 @@ def permissions(request) -> dict:
     return {
         "can_lead": access.can_lead(user),
         "sees_own_projects_only": access.sees_own_projects_only(user),
+        # Password accepted, second factor pending (clients.two_factor): the page shows no navigation.
+        "two_factor_pending": bool(request.session.get("two_factor_step")) if hasattr(request, "session") else False,
     }

@@ -176,6 +176,15 @@ class SecurityEventKind(models.TextChoices):
     PASSWORD_CHANGED = "password_changed", "Password changed"
     SIGNATURE_FAILED = "signature_failed", "Failed e-signature attempt"
     EXPORT = "export", "Export downloaded"
+    VIEW_AS_STARTED = "view_as_started", "View as client started"
+    VIEW_AS_STOPPED = "view_as_stopped", "View as client ended"
+    VIEW_AS_REFUSED = "view_as_refused", "Refused while viewing as client"
+    TWO_FACTOR_ENABLED = "two_factor_enabled", "Two-factor authentication enabled"
+    TWO_FACTOR_DISABLED = "two_factor_disabled", "Two-factor authentication disabled"
+    TWO_FACTOR_VERIFIED = "two_factor_verified", "Second factor accepted at login"
+    TWO_FACTOR_FAILED = "two_factor_failed", "Wrong second-factor code"
+    RECOVERY_CODES_NEW = "recovery_codes_new", "New recovery codes issued"
+    PASSWORD_RESET_ASKED = "password_reset_asked", "Password reset asked for"
 
 
 class SecurityEventQuerySet(ScopedQuerySet):
@@ -209,3 +218,32 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.username} {self.at:%Y-%m-%d %H:%M}"
+
+
+@audited()
+class SecurityPolicy(models.Model):
+    """The portal's one security configuration row (pk 1), edited in the admin with a reason: which roles must
+    log in with a second factor. A role that requires it is sent to enrol at its next login (``clients.two_factor``).
+    """
+
+    require_2fa_client_viewer = models.BooleanField("Require two-factor for client viewers", default=False)
+    require_2fa_client_approver = models.BooleanField("Require two-factor for client approvers", default=False)
+    require_2fa_project_manager = models.BooleanField("Require two-factor for project managers", default=False)
+    require_2fa_leadership = models.BooleanField("Require two-factor for leadership", default=False)
+    require_2fa_admin = models.BooleanField("Require two-factor for administrators", default=False)
+
+    class Meta:
+        verbose_name = "security policy"
+        verbose_name_plural = "security policy"
+        constraints = [models.CheckConstraint(name="security_policy_single_row", condition=Q(pk=1))]
+
+    def __str__(self) -> str:
+        return "Security policy"
+
+    @classmethod
+    def current(cls) -> "SecurityPolicy":
+        """The saved policy, or the defaults (nothing required) while none is saved; never writes."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    def requires_two_factor(self, role: str) -> bool:
+        return bool(getattr(self, f"require_2fa_{role}", False))

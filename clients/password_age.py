@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 EXPIRED_MESSAGE = "Your password is older than {days} days: choose a new one to go on."
-ALLOWED_URL_NAMES = ("password_change", "password_change_done", "logout")
+# The two-factor pages too: a login waiting for its second factor finishes it first (clients.two_factor).
+ALLOWED_URL_NAMES = ("password_change", "password_change_done", "logout", "two-factor-verify", "two-factor")
 
 
 def password_expired(user) -> bool:

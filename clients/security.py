@@ -33,7 +33,9 @@ def security_event_record(*, kind: str, request=None, user=None, username: str =
 
 
 def _logged_in(sender, request, user, **kwargs) -> None:
-    security_event_record(kind=SecurityEventKind.LOGIN, request=request, user=user)
+    # How, when not by password: single sign-on sets request.login_detail ({"method": "sso", "client": ...}).
+    detail = getattr(request, "login_detail", None) or {}
+    security_event_record(kind=SecurityEventKind.LOGIN, request=request, user=user, **detail)
 
 
 def _logged_out(sender, request, user, **kwargs) -> None:

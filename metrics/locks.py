@@ -16,6 +16,7 @@ ONE_PROJECT_LOCK = 7_240_002  # first key of a one-project recompute (second key
 SURVEY_SCHEDULE_LOCK = 7_240_010  # hourly invitations, reminders and expiry
 LEAN_ROLLUP_LOCK = 7_240_011  # nightly Lean roll-up and KPI target evaluation
 DIGEST_LOCK = 7_240_012  # Monday's weekly digest
+WEBHOOK_SWEEP_LOCK = 7_240_020  # integrations: the minute's sweep of due webhook deliveries
 
 
 def try_xact_lock(*keys: int) -> bool:

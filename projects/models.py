@@ -14,6 +14,7 @@ from projects.change_requests.models import (
     QualityImpact,
 )
 from projects.costs.models import CostCategory, CostEntry, Invoice
+from projects.documents.models import Document, DocumentKind, DocumentVersion, DocumentVersionQuerySet, VersionStatus
 from projects.issues.models import Issue, IssueComment, IssueCommentQuerySet, IssueStatus
 from projects.milestones.models import (
     ChecklistItem,
@@ -61,6 +62,10 @@ __all__ = [
     "ChecklistItemTemplate",
     "CostCategory",
     "CostEntry",
+    "Document",
+    "DocumentKind",
+    "DocumentVersion",
+    "DocumentVersionQuerySet",
     "InternalQuerySet",
     "Invoice",
     "Issue",
@@ -91,5 +96,6 @@ __all__ = [
     "SignatureQuerySet",
     "StaffOnlyQuerySet",
     "TradeoffLevel",
+    "VersionStatus",
     "Visibility",
 ]

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from tests.conftest import World
 from tests.metrics.factories import certification, invitation_b, make_invitation, make_response, response_b
+from tests.projects.document_factories import make_document
 from tests.projects.factories import BaselineFactory, constraint_records
 
 
@@ -30,6 +31,10 @@ def existing_records(world: World, records_b) -> ApiRecords:
             "batches": both("batch"),
             "change-requests": both("change_request"),
             "clients": [world.client_a.pk, world.client_b.pk],
+            "documents": [
+                make_document(project, pm, title="Aurora CoA").pk,
+                make_document(world.project_b, world.project_b.manager, title="Borealis CoA").pk,
+            ],
             "cost-entries": both("cost_entry"),
             "invoices": both("invoice"),
             "issues": both("issue"),
@@ -43,5 +48,19 @@ def existing_records(world: World, records_b) -> ApiRecords:
             "surveys": [make_invitation(project, world.approver_a).pk, invitation_b(world).pk],
             "templates": [world.template.pk],
             "users": [world.admin.pk, world.pm.pk, world.approver_a.pk, world.viewer_b.pk],
+            "webhooks": [_webhook(world, world.client_a).pk, _webhook(world, world.client_b).pk],
         },
     )
+
+
+def _webhook(world: World, client):
+    """A webhook endpoint of ``client`` (integrations: administrators manage them)."""
+    from integrations.services import webhook_endpoint_create
+
+    return webhook_endpoint_create(
+        actor=world.admin,
+        client=client,
+        name=f"{client.name} ERP",
+        url="https://hooks.example.com/cmo",
+        events=["milestone.completed"],
+    )[0]

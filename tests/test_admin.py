@@ -40,6 +40,9 @@ ADMIN_CHANGES = {
     "projects.Project": ("name", "Aurora renamed"),
     "projects.ProjectTemplate": ("description", "Updated best practice"),
     "projects.MilestoneTemplate": ("name", "Renamed step"),
+    "clients.SecurityPolicy": ("require_2fa_client_approver", "True"),  # issue 15: who must use two-factor
+    "integrations.WebhookEndpoint": ("name", "Aurora ERP (production)"),
+    "sso.OidcProvider": ("oidc_client_id", "portal-aurora-2"),  # issue 15: single sign-on
 }
 
 
@@ -55,6 +58,31 @@ def admin_instance(world, label):
         return certification(world)
     if label == "projects.MilestoneTemplate":
         return MilestoneTemplateFactory(template=world.template)
+    if label == "clients.SecurityPolicy":
+        from clients.models import SecurityPolicy
+
+        return SecurityPolicy.objects.get_or_create(pk=1)[0]
+    if label == "integrations.WebhookEndpoint":
+        from integrations.services import webhook_endpoint_create
+
+        return webhook_endpoint_create(
+            actor=world.admin,
+            client=world.client_a,
+            name="Aurora ERP",
+            url="https://hooks.aurora.example/",
+            events=["milestone.completed"],
+        )[0]
+    if label == "sso.OidcProvider":
+        from sso.models import OidcProvider, SsoDomain
+
+        provider = OidcProvider.objects.create(
+            client=world.client_a,
+            issuer="https://login.aurora.example",
+            oidc_client_id="portal-aurora",
+            oidc_client_secret="secret-1234",
+        )
+        SsoDomain.objects.create(provider=provider, domain="aurora.example")
+        return provider
     return {
         "clients.Client": world.client_a,
         "clients.User": world.pm,

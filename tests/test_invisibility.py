@@ -38,6 +38,7 @@ from projects import services as project_services
 from projects.baselines import services as baseline_services
 from projects.change_requests import services as change_request_services
 from projects.costs import services as cost_services
+from projects.documents import services as document_services
 from projects.issues import services as issue_services
 from projects.milestones import services as milestone_services
 from projects.models import (
@@ -46,6 +47,7 @@ from projects.models import (
     ChangeRequest,
     ChecklistItem,
     CostEntry,
+    Document,
     Invoice,
     Issue,
     Milestone,
@@ -59,6 +61,7 @@ from projects.quality import services as quality_services
 from projects.risks import services as risk_services
 from tests.conftest import World, api_as
 from tests.metrics.factories import certification, make_invitation, make_response
+from tests.projects.document_factories import make_document
 from tests.projects.factories import ChecklistItemFactory
 from tests.url_names import PUBLIC, all_url_names
 
@@ -88,6 +91,7 @@ class Shared:
     cost_entry: CostEntry  # internal from the start (cost always is): its detail answers the client 404
     calendar_secret: str  # the client user's secret calendar-feed link
     now: dt.datetime  # every recompute and the digest run at this moment: one score bucket
+    document: Document | None = None  # shared with the client and issued for their review
 
 
 def _build_shared(world: World) -> Shared:
@@ -139,6 +143,8 @@ def _build_shared(world: World) -> Shared:
     lean_services.kpi_target_set(
         actor=world.leadership, client=world.client_a, metric="issue_response_hours", target=48
     )
+    document = make_document(project, pm, title="Aurora shared CoA lot 42")
+    document_services.document_version_issue(actor=pm, version=document.current)
     notification = Notification.objects.for_user(world.approver_a).filter(project=project).first()
     # Pages a notification points at mark it read when opened: start with every one read, so opening pages
     # writes nothing and two snapshots in a row are equal.
@@ -168,6 +174,7 @@ def _build_shared(world: World) -> Shared:
         ),
         calendar_secret=calendar_feed_token_issue(actor=world.approver_a, user=world.approver_a)[1],
         now=dt.datetime.now(dt.UTC),
+        document=document,
     )
 
 
@@ -223,6 +230,8 @@ def _add_internal_records(s: Shared) -> None:
         actor=pm, project=project, title="Internal draft withdrawn", schedule_impact_days=30
     )
     change_request_services.change_request_withdraw(actor=pm, change=withdrawn)
+    make_document(project, pm, title="Internal: yield investigation", visibility="internal", kind="report")
+    make_document(project, pm, title="Internal: supplier audit", visibility="internal", kind="coa")
 
 
 def _recompute(s: Shared) -> None:
@@ -257,6 +266,9 @@ def _staff_export_job(s: Shared) -> int:
 WHAT_IF_BODY = {"schedule_impact_days": 14, "cost_impact": "5000.00", "scope_impact_percent": "2.00"}
 WHAT_IF_QUERY = "?schedule_impact_days=14&cost_impact=5000&scope_impact_percent=2&quality_impact=minor"
 
+# Words that the shared records and the internal ones added later both hold: the client's results must not move.
+SEARCH_QUERIES = ("?q=Aurora", "?q=internal", "?q=line", "?q=deviation", "?q=cleaning+validation", "?q=risk&kind=risk")
+
 # Every named URL, filled with client A's project or its shared records. Routes that only write (POST)
 # are read with GET: what a client can read there is the refusal (405/404/redirect), which must not vary.
 # API lists are also read filtered by every ``project``/``client`` filter their filterset declares.
@@ -277,6 +289,7 @@ ROUTES: dict[str, Read] = {
     "calendar-feed-project": Read("page", lambda s: {"token": s.calendar_secret, "pk": s.project.pk}),
     "milestone-edit": Read("page", lambda s: {"pk": s.milestone.pk}),
     "checklist-toggle": Read("page", lambda s: {"pk": s.checklist.pk}),
+    "plan-import": Read("page", _project),  # the PM's import page: a client gets 404
     "baseline-sign": Read("page", lambda s: {"pk": s.proposed_baseline.pk}),
     "project-costs": Read("page", _project),
     "project-change-requests": Read("page", _project),
@@ -286,7 +299,13 @@ ROUTES: dict[str, Read] = {
     "project-issues": Read("page", _project),
     "issue-detail": Read("page", lambda s: {"pk": s.issue.pk}),
     "notifications": Read("page"),
+    "project-documents": Read("page", _project, queries=("", "?kind=coa", "?status=draft")),
+    "document-detail": Read("page", lambda s: {"pk": s.document.pk}),
+    "document-version-download": Read("page", lambda s: {"pk": s.document.current_id}),
+    "search": Read("page", queries=SEARCH_QUERIES),
     "project-scores": Read("page", _project, queries=("", WHAT_IF_QUERY)),
+    "project-status-report": Read("page", _project, queries=("", "?start=2026-01-01&end=2026-12-31")),
+    "project-status-report-pdf": Read("page", _project, queries=("", "?start=2026-01-01&end=2026-12-31")),
     "tradeoff-decide": Read("page", lambda s: {"pk": s.tradeoff_proposal.pk}),
     "scoring-policy": Read("page"),
     "portfolio": Read("page", queries=("", "?format=csv")),
@@ -299,11 +318,15 @@ ROUTES: dict[str, Read] = {
     "kpi-targets": Read("page"),
     "pm-workload": Read("page"),
     "audit-report": Read("page"),
+    "view-as-start": Read("page", lambda s: {"pk": s.client.pk}),  # staff only: the client's own id answers 404
+    "view-as-stop": Read("page"),  # POST only
     "audit-report-csv": Read("page"),
     "audit-report-pdf": Read("page"),
     "logout": Read("page"),
     "password_change": Read("page"),
     "password_change_done": Read("page"),
+    "two-factor": Read("page"),  # the user's own authenticator (no project data)
+    "two-factor-verify": Read("page"),  # redirects unless a login waits for its code
     # API
     "api:api-root": Read("api"),
     "api:user-me": Read("api"),
@@ -348,6 +371,13 @@ ROUTES: dict[str, Read] = {
     "api:issue-detail": Read("api", lambda s: {"pk": s.issue.pk}),
     "api:issue-comments": Read("api", lambda s: {"pk": s.issue.pk}),
     "api:issue-resolve": Read("api", lambda s: {"pk": s.issue.pk}),
+    "api:document-list": Read("api", queries=("", "?kind=coa", "?status=draft")),
+    "api:document-detail": Read("api", lambda s: {"pk": s.document.pk}),
+    "api:document-versions": Read("api", lambda s: {"pk": s.document.pk}),
+    "api:document-download": Read("api", lambda s: {"pk": s.document.pk, "number": 1}),
+    "api:document-issue": Read("api", lambda s: {"pk": s.document.pk}),
+    "api:document-approve": Read("api", lambda s: {"pk": s.document.pk}),
+    "api:document-reject": Read("api", lambda s: {"pk": s.document.pk}),
     "api:notification-list": Read("api"),
     "api:notification-detail": Read("api", lambda s: {"pk": s.notification.pk}),
     "api:notification-mark-read": Read("api"),
@@ -358,9 +388,32 @@ ROUTES: dict[str, Read] = {
     "api:survey-response-detail": Read("api", lambda s: {"pk": s.response.pk}),
     "api:portfolio-summary": Read("api"),
     "api:portfolio-lean": Read("api"),
+    "api:search": Read("api", queries=SEARCH_QUERIES),
     "api:pm-certification-list": Read("api"),
     "api:pm-certification-detail": Read("api", lambda s: {"pk": certification(s.world).pk}),
+    "api:webhook-list": Read("api"),
+    "api:webhook-detail": Read("api", lambda s: _webhook(s)),
+    "api:webhook-deliveries": Read("api", lambda s: _webhook(s)),
 }
+
+
+def _webhook(s: Shared) -> dict:
+    """Client A's webhook endpoint (integrations: CMO staff only, a client reads 403)."""
+    from integrations.models import WebhookEndpoint
+    from integrations.services import webhook_endpoint_create
+
+    endpoint = (
+        WebhookEndpoint.objects.filter(client=s.world.client_a).first()
+        or webhook_endpoint_create(
+            actor=s.world.admin,
+            client=s.world.client_a,
+            name="Aurora ERP",
+            url="https://hooks.aurora.example/",
+            events=["milestone.completed"],
+        )[0]
+    )
+    return {"pk": endpoint.pk}
+
 
 # Reads that are not a URL name of their own but vary with the body or a second record.
 EXTRA_POSTS: dict[str, tuple[str, Read]] = {
@@ -388,6 +441,9 @@ MASKS = [
     (re.compile(r"(X-CSRFToken(?:&quot;|\")\s*:\s*(?:&quot;|\"))[A-Za-z0-9]+"), r"\1<csrf>"),
     (re.compile(r'(csrf[-_]token" content=")[^"]+'), r"\1<csrf>"),
     (re.compile(r'nonce="[^"]*"'), 'nonce="<nonce>"'),
+    # A new authenticator secret for each session that opens the two-factor set-up (issue 15).
+    (re.compile(r'<div class="qr-code">.*?</div>', re.DOTALL), '<div class="qr-code"><qr></div>'),
+    (re.compile(r'(<code class="totp-secret">)[A-Z2-7 ]+'), r"\1<secret>"),
     (re.compile(r"(/surveys/answer/)[^/\"]+"), r"\1<signed token with its time>"),
     (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"), "<datetime>"),
     (re.compile(r"^DTSTAMP[:;].*$", re.MULTILINE), "DTSTAMP:<now>"),

@@ -36,7 +36,8 @@ def world(world, records_b):
 
 
 # URLs that are not tenant data: served to any logged-in user, same for everyone.
-NEUTRAL = {"logout", "password_change", "password_change_done", "api:api-root", "api:user-me"}
+NEUTRAL = {"logout", "password_change", "password_change_done", "api:api-root", "api:user-me", "view-as-stop"}
+NEUTRAL |= {"two-factor", "two-factor-verify"}  # the user's own second factor (issue 15)
 
 ROUTES: dict[str, Route] = {
     "survey-list": Route("page"),
@@ -45,6 +46,7 @@ ROUTES: dict[str, Route] = {
     "kpi-targets": Route("page", staff_only=True),
     "pm-workload": Route("page", staff_only=True),
     "audit-report": Route("page", staff_only=True),
+    "view-as-start": Route("page", kwargs=lambda w: {"pk": w.client_b.pk}, staff_only=True),
     "audit-report-csv": Route("page", staff_only=True),
     "audit-report-pdf": Route("page", staff_only=True, method="post"),  # asks for an export job
     "portfolio-export": Route("page", kwargs=lambda w: {"fmt": "xlsx"}, staff_only=True, method="post"),
@@ -56,9 +58,12 @@ ROUTES: dict[str, Route] = {
     "api:survey-response-list": Route("api"),
     "api:survey-response-detail": Route("api", kwargs=lambda w: {"pk": response_b(w).pk}),
     "api:portfolio-lean": Route("api", staff_only=True),
+    "api:search": Route("api", query="?q=secret+borealis"),
     "api:pm-certification-list": Route("api", staff_only=True),
     "api:pm-certification-detail": Route("api", kwargs=lambda w: {"pk": certification(w).pk}, staff_only=True),
     "project-scores": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "project-status-report": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "project-status-report-pdf": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
     "tradeoff-decide": Route("page", kwargs=lambda w: {"pk": w.tradeoff_proposal_b.pk}, method="post"),
     "scoring-policy": Route("page", staff_only=True),
     "portfolio": Route("page", staff_only=True),
@@ -78,6 +83,7 @@ ROUTES: dict[str, Route] = {
     "project-calendar": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
     "milestone-edit": Route("page", kwargs=lambda w: {"pk": w.milestone_b.pk}, method="post"),
     "checklist-toggle": Route("page", kwargs=lambda w: {"pk": w.checklist_b.pk}, method="post"),
+    "plan-import": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}, staff_only=True, insider="pm"),
     "baseline-sign": Route("page", kwargs=lambda w: {"pk": w.baseline_b.pk}, insider="approver_b"),
     "project-costs": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}, staff_only=True),
     "project-change-requests": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
@@ -87,6 +93,7 @@ ROUTES: dict[str, Route] = {
     "project-issues": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
     "issue-detail": Route("page", kwargs=lambda w: {"pk": w.b.issue.pk}),
     "notifications": Route("page"),
+    "search": Route("page", query="?q=secret+borealis"),  # every record of client B holds both words
     "calendar-subscription": Route("page"),
     "calendar-feed": Route("feed"),
     "calendar-feed-project": Route("feed", kwargs=lambda w: {"pk": w.project_b.pk}),
@@ -141,6 +148,19 @@ ROUTES: dict[str, Route] = {
     "api:issue-detail": Route("api", kwargs=lambda w: {"pk": w.b.issue.pk}),
     "api:issue-comments": Route("api", kwargs=lambda w: {"pk": w.b.issue.pk}),
     "api:issue-resolve": Route("api", kwargs=lambda w: {"pk": w.b.issue.pk}, method="post", staff_only=True),
+    "project-documents": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),
+    "document-detail": Route("page", kwargs=lambda w: {"pk": document_b(w).pk}),
+    "document-version-download": Route("page", kwargs=lambda w: {"pk": document_b(w).current_id}),
+    "api:document-list": Route("api"),
+    "api:document-detail": Route("api", kwargs=lambda w: {"pk": document_b(w).pk}),
+    "api:document-versions": Route("api", kwargs=lambda w: {"pk": document_b(w).pk}),
+    "api:document-download": Route("api", kwargs=lambda w: {"pk": document_b(w).pk, "number": 1}),
+    "api:document-issue": Route("api", kwargs=lambda w: {"pk": document_b(w).pk}, method="post", staff_only=True),
+    "api:document-approve": Route("api", kwargs=lambda w: {"pk": document_b(w).pk}, method="post"),
+    "api:document-reject": Route("api", kwargs=lambda w: {"pk": document_b(w).pk}, method="post"),
+    "api:webhook-list": Route("api", staff_only=True),
+    "api:webhook-detail": Route("api", kwargs=lambda w: {"pk": webhook_b(w).pk}, staff_only=True),
+    "api:webhook-deliveries": Route("api", kwargs=lambda w: {"pk": webhook_b(w).pk}, staff_only=True),
     "api:notification-list": Route("api"),
     "api:notification-detail": Route("api", kwargs=lambda w: {"pk": w.b.notification.pk}, insider="viewer_b"),
     "api:notification-mark-read": Route(
@@ -150,6 +170,36 @@ ROUTES: dict[str, Route] = {
         outsider_status=(200,),  # {"marked": 0}: only the caller's own notifications are ever touched
     ),
 }
+
+
+def document_b(w: World):
+    """A document shared with client B, issued for their review (made once per world)."""
+    if not hasattr(w, "_document_b"):
+        from projects.documents.services import document_version_issue
+        from tests.projects.document_factories import make_document
+
+        w._document_b = make_document(w.project_b, w.pm, title="Borealis secret document")
+        document_version_issue(actor=w.pm, version=w._document_b.current)
+    return w._document_b
+
+
+def webhook_b(w: World):
+    """Client B's webhook endpoint (integrations), with one delivery logged."""
+    from integrations.models import WebhookDelivery, WebhookEndpoint
+    from integrations.services import webhook_endpoint_create
+
+    existing = WebhookEndpoint.objects.filter(client=w.client_b).first()
+    if existing:
+        return existing
+    endpoint = webhook_endpoint_create(
+        actor=w.admin,
+        client=w.client_b,
+        name="Borealis secret ERP",
+        url="https://hooks.borealis.example/",
+        events=["milestone.completed"],
+    )[0]
+    WebhookDelivery.objects.create(endpoint=endpoint, event="milestone.completed", payload={"x": "Borealis secret"})
+    return endpoint
 
 
 def built_export_job(user) -> int:

@@ -28,7 +28,7 @@ from core.audit import audit_context
 from core.paging import PAGE_SIZE
 from metrics.scores.models import ScoreSnapshot
 from metrics.scores.services import scores_recompute
-from projects.models import BaselineStatus, ChangeRequestStatus, Visibility
+from projects.models import BaselineStatus, ChangeRequestStatus, Document, Visibility
 from tests.clients.factories import ClientFactory, PMCertificationFactory, UserFactory
 from tests.conftest import World, api_as
 from tests.metrics.factories import ClientKpiTargetFactory, ScoreSnapshotFactory, make_invitation, make_response
@@ -160,6 +160,59 @@ def _thread_issue(w: World):
     return w.thread_issue
 
 
+def _document_with_versions(w: World, versions: int):
+    """A shared document of project A with ``versions`` versions (rows only: lists never read the files)."""
+    from projects.models import Document, DocumentVersion
+
+    document = Document.objects.create(
+        project=w.project_a, title="CoA", kind="coa", visibility="shared", created_by=w.pm
+    )
+    latest = None
+    for number in range(1, versions + 1):
+        latest = DocumentVersion.objects.create(
+            document=document,
+            number=number,
+            file=f"q/{document.pk}-{number}.pdf",
+            original_filename=f"coa-v{number}.pdf",
+            size=1000,
+            sha256="0" * 64,
+            content_type="application/pdf",
+            uploaded_by=w.pm,
+        )
+    Document.objects.filter(pk=document.pk).update(current=latest)
+    return document
+
+
+def _documents(w: World, n: int) -> None:
+    for _ in range(n):
+        _document_with_versions(w, 1)
+
+
+def _document(w):
+    if not hasattr(w, "_query_document"):
+        w._query_document = _document_with_versions(w, 0)
+    return {"pk": w._query_document.pk}
+
+
+def _versions(w: World, n: int) -> None:
+    from projects.models import Document, DocumentVersion
+
+    document = Document.objects.get(pk=_document(w)["pk"])
+    start = DocumentVersion.objects.filter(document=document).count()
+    for number in range(start + 1, start + n + 1):
+        DocumentVersion.objects.create(
+            document=document,
+            number=number,
+            file=f"q/{document.pk}-{number}.pdf",
+            original_filename=f"coa-v{number}.pdf",
+            size=1000,
+            sha256="0" * 64,
+            content_type="application/pdf",
+            uploaded_by=w.pm,
+        )
+    Document.objects.filter(pk=document.pk).update(current=DocumentVersion.objects.filter(document=document).first())
+
+
 def _issue(w):
     return {"pk": _thread_issue(w).pk}
 
@@ -195,6 +248,18 @@ def _score_history(w: World, n: int) -> None:
 
 def _baselines(w: World, n: int) -> None:
     _on_a(BaselineFactory, created_by=lambda w: w.pm, status=BaselineStatus.APPROVED)(w, n)
+
+
+def _searchable(w: World, n: int) -> None:
+    """``n`` shared records of every searched kind on project A, each holding the word "omega"."""
+    for i in range(n):
+        RiskFactory(project=w.project_a, title=f"Omega risk {i}")
+        IssueFactory(project=w.project_a, raised_by=w.approver_a, title=f"Omega issue {i}")
+        QualityEventFactory(project=w.project_a, title=f"Omega deviation {i}")
+        ChangeRequestFactory(project=w.project_a, created_by=w.pm, title=f"Omega change {i}")
+        MilestoneFactory(project=w.project_a, name=f"Omega milestone {i}")
+        ProjectFactory(client=w.client_a, manager=w.pm, name=f"Omega project {i}")
+        Document.objects.create(project=w.project_a, title=f"Omega CoA {i}", visibility="shared", created_by=w.pm)
 
 
 PAGES: dict[str, ListCase] = {
@@ -234,10 +299,28 @@ PAGES: dict[str, ListCase] = {
     "project-baselines": ListCase(
         _pm, _baselines, _project, paged=False, reason="the project's baselines, one per re-baseline, compared"
     ),
+    "project-status-report": ListCase(
+        _approver,
+        _on_a(MilestoneFactory),
+        _project,
+        paged=False,
+        reason="one period's report, printed whole as its PDF (tests/projects/test_status_report.py)",
+    ),
     "project-scores": ListCase(
         _pm, _score_history, _project, paged=False, reason="score history charted (thinned nightly by retention)"
     ),
     "issue-detail": ListCase(_approver, _comments, _issue, paged=False, reason="one issue's comment thread"),
+    "project-documents": ListCase(_approver, _documents, _project),
+    "document-detail": ListCase(
+        _approver, _versions, _document, paged=False, reason="one document's version history (each upload a version)"
+    ),
+    "search": ListCase(
+        _approver,
+        _searchable,
+        query="?q=omega",
+        paged=False,
+        reason="results grouped by kind: at most 5 of each kind, with the count of the rest (25 for one kind)",
+    ),
 }
 
 API: dict[str, ListCase] = {
@@ -256,6 +339,10 @@ API: dict[str, ListCase] = {
     "api:risk-list": ListCase(_approver, _on_a(RiskFactory, owner=lambda w: w.pm)),
     "api:issue-list": ListCase(_approver, _on_a(IssueFactory, raised_by=lambda w: w.approver_a)),
     "api:issue-comments": ListCase(_approver, _comments, _issue),
+    "api:document-list": ListCase(_approver, _documents),
+    "api:document-versions": ListCase(
+        _approver, _versions, _document, paged=False, reason="one document's version history (each upload a version)"
+    ),
     "api:notification-list": ListCase(
         _approver, _times(NotificationFactory, recipient=lambda w: w.approver_a, project=lambda w: w.project_a)
     ),
@@ -264,11 +351,22 @@ API: dict[str, ListCase] = {
     "api:pm-certification-list": ListCase(
         _lead, lambda w, n: [PMCertificationFactory(user=UserFactory(role=Role.PROJECT_MANAGER)) for _ in range(n)]
     ),
+    "api:webhook-list": ListCase(_lead, lambda w, n: [_webhook(w) for _ in range(n)]),
+    "api:webhook-deliveries": ListCase(
+        _lead, lambda w, n: _webhook_deliveries(w, n), lambda w: {"pk": _first_webhook(w).pk}
+    ),
     "api:project-audit": ListCase(_pm, _audited_changes, _project),
     "api:project-scores": ListCase(_pm, _score_history, _project),
     "api:portfolio-summary": ListCase(_lead, lambda w, n: _projects_with_scores(w, n)),
     "api:portfolio-lean": ListCase(
         _lead, lambda w, n: _projects_with_scores(w, n), paged=False, reason="Lean figures grouped by client"
+    ),
+    "api:search": ListCase(
+        _approver,
+        _searchable,
+        query="?q=omega",
+        paged=False,
+        reason="results grouped by kind: at most 5 of each kind, with the count of the rest (25 for one kind)",
     ),
 }
 
@@ -285,13 +383,17 @@ NOT_LISTS: dict[str, str] = {
     "calendar-feed-project": "an iCalendar feed (an export), not a page",
     "milestone-edit": WRITE,
     "checklist-toggle": WRITE,
+    "plan-import": "an upload form; its preview lists the uploaded file's rows, not the database's",
     "baseline-sign": "one baseline to sign",
     "change-request-detail": ONE,
     "tradeoff-decide": ONE,
     "scoring-policy": "one policy and its form",
     "survey-answer": "one survey to answer",
+    "view-as-start": "one client's active approvers to choose from (a handful, not a growing list)",
+    "view-as-stop": WRITE,
     "audit-report-csv": "an export (the export helper's lists: streamed or built by a worker)",
     "audit-report-pdf": "an export (the export helper's lists: streamed or built by a worker)",
+    "project-status-report-pdf": "an export: the status report page's PDF (the page's count is pinned)",
     "portfolio-export": "starts an export job (a write)",
     "export-job": "one export job's progress",
     "export-job-download": "one export job's file",
@@ -299,6 +401,14 @@ NOT_LISTS: dict[str, str] = {
     "logout": "a form",
     "password_change": "a form",
     "password_change_done": "a message",
+    "password_reset": "a form",
+    "password_reset_done": "a message",
+    "password_reset_confirm": "a form for one user",
+    "password_reset_complete": "a message",
+    "two-factor": "the user's own authenticator and a form",
+    "two-factor-verify": "a form",
+    "sso-start": "a form (single sign-on by e-mail domain)",
+    "sso-callback": "one sign-in's last step (tests/sso/)",
     "healthz": "a health check",
     "readyz": "a health check",
     "api:token": "issues a token",
@@ -308,6 +418,12 @@ NOT_LISTS: dict[str, str] = {
     "api:api-root": "the index of the API's resources",
     "api:user-me": "the reader themself",
     "api:client-detail": ONE,
+    "api:document-detail": ONE,
+    "api:document-download": "one version's file",
+    "document-version-download": "one version's file",
+    "api:document-issue": WRITE,
+    "api:document-approve": WRITE,
+    "api:document-reject": WRITE,
     "api:user-detail": ONE,
     "api:project-detail": ONE,
     "api:project-what-if": "one project's what-if (POST)",
@@ -337,7 +453,33 @@ NOT_LISTS: dict[str, str] = {
     "api:survey-answer": WRITE,
     "api:survey-response-detail": ONE,
     "api:pm-certification-detail": ONE,
+    "api:webhook-detail": ONE,
 }
+
+
+def _webhook(w):
+    """A new webhook endpoint of client A (integrations)."""
+    from integrations.services import webhook_endpoint_create
+
+    return webhook_endpoint_create(
+        actor=w.admin, client=w.client_a, name="Aurora ERP", url="https://hooks.aurora.example/", events=["rag.changed"]
+    )[0]
+
+
+def _first_webhook(w):
+    from integrations.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.filter(client=w.client_a).order_by("pk").first() or _webhook(w)
+
+
+def _webhook_deliveries(w, n: int) -> None:
+    """n more deliveries to client A's first endpoint."""
+    from integrations.models import WebhookDelivery
+
+    endpoint = _first_webhook(w)
+    WebhookDelivery.objects.bulk_create(
+        [WebhookDelivery(endpoint=endpoint, event="rag.changed", payload={"n": i}) for i in range(n)]
+    )
 
 
 # --- The enumeration ------------------------------------------------------------------------------------------------

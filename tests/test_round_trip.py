@@ -37,6 +37,8 @@ CREATE_OR_ACTION_FORMS = {
     "SignForm",  # an e-signature decision
     "CostEntryForm",
     "CostImportForm",
+    "PlanImportForm",  # previews a plan file: writes nothing
+    "PlanImportConfirmForm",  # imports the previewed plan once
     "InvoiceForm",
     "ChangeRequestForm",
     "BatchForm",
@@ -62,15 +64,27 @@ CREATE_OR_ACTION_FORMS = {
     "ChangeRequestFilterForm",
     "NotificationFilterForm",
     "AuditTrailFilterForm",
+    "ViewAsStartForm",  # starts "view as client" (cmo_portal.view_as): a security event, edits no record
+    "CodeForm",  # the login's second factor, or confirms a new authenticator (tests/clients/test_two_factor.py)
+    "PasswordConfirmForm",  # the password re-entered to renew recovery codes or turn two-factor off
+    "DocumentUploadForm",  # adds a document with its first version
+    "DocumentVersionForm",  # uploads a new version (it supersedes)
+    "DocumentFilterForm",  # the document list's filters (GET): writes nothing
+    "SsoStartForm",  # single sign-on: the work e-mail that chooses the provider; writes nothing
+    # Single sign-on's admin forms (a provider, its e-mail domains): tests/test_admin.py submits the provider's page
+    # unchanged (nothing written) and changed (with a reason), as for every audited model in the admin.
+    "OidcProviderForm",
+    "SsoDomainForm",
+    "StatusReportPeriodForm",  # the status report's period (GET), or posted with "Issue to client": a new version
 }
-APP_PREFIXES = ("clients.", "projects.", "metrics.", "cmo_portal.")
+APP_PREFIXES = ("clients.", "projects.", "metrics.", "cmo_portal.", "sso.")
 
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def portal_forms() -> dict[str, type[forms.Form]]:
-    for app in ("clients", "projects", "metrics", "cmo_portal"):  # import every forms module, new ones too
+    for app in ("clients", "projects", "metrics", "cmo_portal", "sso"):  # import every forms module, new ones too
         for path in (ROOT / app).rglob("*forms.py"):
             importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
     found: dict[str, type] = {}

@@ -4,6 +4,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 # Served to anyone, before login: the same for everyone.
 PUBLIC = {"login", "healthz", "readyz", "api:token", "api:schema", "api:docs", "api:redoc"}
+# Password reset by e-mail (issue 15): the same form and answers for everyone, known address or not.
+PUBLIC |= {"password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete"}
+# Single sign-on (issue 15): the e-mail form and the provider's callback, the same for everyone (tests/sso/).
+PUBLIC |= {"sso-start", "sso-callback"}
 
 
 def _walk(patterns, namespace: str = "") -> set[str]:

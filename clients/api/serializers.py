@@ -64,6 +64,12 @@ class MeSerializer(StrictModelSerializer):
 class TokenRequestSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, style={"input_type": "password"})
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="For an account with two-factor authentication: the authenticator's current code or a recovery code.",
+    )
 
 
 class TokenResponseSerializer(StrictSerializer):

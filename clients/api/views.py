@@ -22,6 +22,7 @@ from clients.models import Client, SecurityEventKind, User
 from clients.password_age import expired_message, password_expired
 from clients.security import security_event_record
 from clients.tokens import ExpiringTokenAuthentication, token_expired, tokens_revoke
+from clients.two_factor import api_code_check
 from core.api import RolePermission, ScopedQuerysetMixin
 
 
@@ -149,6 +150,9 @@ class TokenView(APIView):
             raise ValidationError({"non_field_errors": ["Unable to log in with the username and password given."]})
         if password_expired(user):
             raise ValidationError({"non_field_errors": [expired_message()]})
+        refused = api_code_check(request=request, user=user, code=serializer.validated_data.get("otp", ""))
+        if refused:
+            raise ValidationError({"otp": [refused]})
         token, created = Token.objects.get_or_create(user=user)
         if not created and token_expired(token):
             token.delete()

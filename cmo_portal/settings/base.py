@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # full-text search (projects/search)
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -34,12 +35,17 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "django_otp",  # two-factor login (clients.two_factor): TOTP devices and single-use recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "pgtrigger",
     "pghistory",
     "clients",
     "projects",
     "metrics",
+    "integrations",  # outgoing webhooks (listens to the domain events of projects and metrics)
+    "sso",  # single sign-on: one OpenID Connect provider per client organisation (Authlib)
     "cmo_portal.apps.CmoPortalConfig",  # the composition root: the demo portfolio (seed_demo), dashboards
 ]
 
@@ -55,7 +61,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.audit.AuditMiddleware",
+    "clients.two_factor.TwoFactorMiddleware",  # password accepted, second factor pending: only that page
     "clients.password_age.PasswordAgeMiddleware",
+    "cmo_portal.view_as.ViewAsMiddleware",  # "view as client": read-only, client pages only (after auth)
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -74,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "projects.context_processors.notifications",
                 "clients.context_processors.permissions",
+                "cmo_portal.view_as.banner",
             ],
         },
     },
@@ -127,9 +136,24 @@ PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=0)
 # Requests that read pay nothing for the audit trail: the who/why context is entered for writes only (issue 13);
 # the few reads that write an audited row (an export's security event) enter their own (clients.security).
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# A password-reset link works once, for an hour; requests are limited per address and per client IP (clients.views).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+PASSWORD_RESET_LIMIT_PER_HOUR = env.int("PASSWORD_RESET_LIMIT_PER_HOUR", default=5)
+# Single sign-on (sso): providers' endpoints must be https; http to a loopback address only where this is on (tests).
+SSO_ALLOW_INSECURE_LOOPBACK = False
+# Two-factor (django-otp): the name an authenticator app shows; wrong codes throttle the device (1 s, 2 s, 4 s ...).
+OTP_TOTP_ISSUER = "CMO Portal"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Reverse proxies in front of the web servers (a load balancer: 1). 0: the client is REMOTE_ADDR and any
+# X-Forwarded-For a client sends is ignored, by the lockout and by the API rate limit (DRF NUM_PROXIES).
+TRUSTED_PROXIES = env.int("DJANGO_TRUSTED_PROXIES", default=0)
+if TRUSTED_PROXIES:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES
 
 # --- I18N -----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -145,6 +169,34 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# --- Documents (projects.documents) ------------------------------------------------------------------
+# Files of document versions: the local filesystem under var/documents/ by default; DOCUMENTS_STORAGE=s3 stores
+# them in an S3-compatible bucket through django-storages (boto3 must then be installed; docs/operations.md).
+DOCUMENTS_STORAGE = env.str("DOCUMENTS_STORAGE", default="local")
+if DOCUMENTS_STORAGE == "s3":
+    DOCUMENTS_STORAGE_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("DOCUMENTS_S3_BUCKET"),
+            "endpoint_url": env.str("DOCUMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("DOCUMENTS_S3_REGION", default="") or None,
+            "access_key": env.str("DOCUMENTS_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("DOCUMENTS_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("DOCUMENTS_S3_PREFIX", default="documents"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    DOCUMENTS_STORAGE_BACKEND = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env.str("DOCUMENTS_ROOT", default=str(VAR_DIR / "documents")), "base_url": None},
+    }
+STORAGES["documents"] = DOCUMENTS_STORAGE_BACKEND
+# The largest document version accepted (bytes); uploads are streamed to a temporary file, never held in memory.
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=25 * 1024 * 1024)
 
 # --- Cache and Celery -----------------------------------------------------
 # Redis redelivers a message not acknowledged within the visibility timeout (a worker killed mid-task): 10 minutes,
@@ -233,6 +285,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "metrics.export_jobs.tasks.sweep_export_jobs",
         "schedule": timedelta(minutes=5),  # expired files deleted (24 h), stuck jobs failed, lost ones re-sent
     },
+    "sweep-webhook-deliveries": {
+        "task": "integrations.tasks.sweep_webhook_deliveries",
+        "schedule": timedelta(minutes=1),  # due webhook deliveries re-sent (broker down, long retry waits)
+    },
     "lean-metrics-rollup": {
         "task": "metrics.tasks.roll_up_lean_metrics",
         "schedule": crontab(hour=2, minute=30),  # nightly, 02:30 UTC
@@ -240,8 +296,20 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# --- Outgoing webhooks (integrations) ----------------------------------------------------------------------
+# Retries after a failed attempt (seconds): 6 attempts over about 2.5 hours, then the delivery fails and the endpoint
+# is marked failing. Waits up to WEBHOOK_BROKER_COUNTDOWN_MAX go through the broker (a countdown, below the Redis
+# visibility timeout); longer ones are picked up by the minute's sweep once due for WEBHOOK_SWEEP_GRACE seconds.
+WEBHOOK_RETRY_COUNTDOWNS = [10, 60, 300, 1800, 7200]
+WEBHOOK_BROKER_COUNTDOWN_MAX = 300
+WEBHOOK_SWEEP_GRACE = 60
+WEBHOOK_TIMEOUT = 5  # seconds, connect and read
+# http:// to 127.0.0.1/localhost (the tests' receiver); never in production: https and public hosts only.
+WEBHOOKS_ALLOW_LOOPBACK_HTTP = False
+
 # --- DRF / OpenAPI ---------------------------------------------------------
 REST_FRAMEWORK = {
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "clients.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -277,6 +345,8 @@ SPECTACULAR_SETTINGS = {
         "QualityImpactEnum": "projects.models.QualityImpact.choices",
         "ChangeRequestStatusEnum": "projects.models.ChangeRequestStatus.choices",
         "ProjectStatusEnum": "projects.records.ProjectStatus.choices",
+        "WebhookEventEnum": "integrations.events.EVENT_CHOICES",
+        "DocumentVersionStatusEnum": "projects.models.VersionStatus.choices",
     },
 }
 

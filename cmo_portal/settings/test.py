@@ -1,6 +1,7 @@
 """Test settings: fast hashing, in-memory mail, a queue of its own."""
 
 import os
+import tempfile
 
 from cmo_portal.env import env
 from cmo_portal.settings.base import *  # noqa: F403
@@ -54,3 +55,22 @@ if env.str("CMO_TEST_EMAIL_DIR", default=""):
     # A worker started by the tests writes its e-mails to files the test reads (locmem is per process).
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env.str("CMO_TEST_EMAIL_DIR")
+
+# Document files of a test run go to a directory of its own (a test may point STORAGES["documents"] elsewhere).
+STORAGES["documents"] = {  # noqa: F405
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": env.str(
+            "DOCUMENTS_ROOT", default=os.path.join(tempfile.gettempdir(), f"cmo-test-documents-{os.getpid()}")
+        ),
+        "base_url": None,
+    },
+}
+
+# Outgoing webhooks: the tests' receiver listens on http://127.0.0.1; retries after a second (3 attempts in all).
+WEBHOOKS_ALLOW_LOOPBACK_HTTP = True
+WEBHOOK_RETRY_COUNTDOWNS = [1, 1]
+WEBHOOK_TIMEOUT = 3
+
+# Single sign-on: the test suite's OpenID Connect provider listens on http://127.0.0.1 (tests/sso_provider.py).
+SSO_ALLOW_INSECURE_LOOPBACK = True

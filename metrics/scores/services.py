@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clients import access
 from clients.models import Role, User
+from core import events
 from core.audit import audit_context
 from core.broker import send_task_safely
 from metrics import scoring
@@ -282,6 +283,9 @@ def _recompute_batch(
     # Alerts go to CMO staff (the full picture), for what was written: a computation older than the stored one
     # was not written and alerts nothing.
     _alert_on_worse_rag([s for s in snapshots[ScoreLens.CMO] if (s.project_id, s.lens) in written], previous)
+    _publish_rag_changes(
+        [s for lens in snapshots.values() for s in lens if (s.project_id, s.lens) in written], previous
+    )
     return len(snapshots[ScoreLens.CMO])
 
 
@@ -356,9 +360,29 @@ def current_scores_repoint(project_ids: list[int]) -> None:
         cursor.execute(sql, [list(project_ids)])
 
 
-def _previous_rags(ids: list[int]) -> dict[int, str]:
-    """Per project: the RAG of its current CMO-lens score (the newest stored), before this run writes."""
-    return dict(CurrentScore.objects.filter(project_id__in=ids, lens=ScoreLens.CMO).values_list("project_id", "rag"))
+def _previous_rags(ids: list[int]) -> dict[tuple[int, str], str]:
+    """Per project and lens: the RAG of its current score (the newest stored), before this run writes."""
+    rows = CurrentScore.objects.filter(project_id__in=ids).values_list("project_id", "lens", "rag")
+    return {(project_id, lens): rag for project_id, lens, rag in rows}
+
+
+def _publish_rag_changes(snapshots: list[ScoreSnapshot], previous: dict) -> None:
+    """A domain event per project and lens whose RAG changed (green before the first score), for webhooks: each
+    lens's change reaches only that lens's readers (integrations.payloads)."""
+    for snap in snapshots:
+        before = previous.get((snap.project_id, snap.lens)) or "green"
+        if snap.rag != before:
+            events.publish(
+                events.RAG_CHANGED,
+                project_id=snap.project_id,
+                record_id=snap.project_id,
+                lens=snap.lens,
+                previous_rag=before,
+                rag=snap.rag,
+                risk_score=str(snap.risk_score),
+                tradeoff_score=str(snap.tradeoff_score),
+                computed_at=snap.computed_at.isoformat(),
+            )
 
 
 def _alert_on_worse_rag(snapshots: list[ScoreSnapshot], previous: dict) -> None:
@@ -367,7 +391,7 @@ def _alert_on_worse_rag(snapshots: list[ScoreSnapshot], previous: dict) -> None:
     for snap in snapshots:
         # Worse than the newest stored score (green before the first): a rerun at the same level, in the same
         # bucket or a later one, alerts nothing.
-        if RAG_ORDER[snap.rag] > RAG_ORDER[previous.get(snap.project_id) or "green"]:
+        if RAG_ORDER[snap.rag] > RAG_ORDER[previous.get((snap.project_id, ScoreLens.CMO)) or "green"]:
             worse.append(snap)
     if not worse:
         return

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from clients import access
 from clients.models import CLIENT_ROLES, User
+from core import events
 from core.audit import audit_context
 from metrics.locks import SURVEY_SCHEDULE_LOCK, try_xact_lock
 from metrics.periodic_runs.services import SURVEY_SCHEDULE, hour_start, periodic_run_claim
@@ -328,6 +329,7 @@ def survey_answer(*, actor, invitation: SurveyInvitation, answers: dict, comment
             SurveyResponse.objects.filter(pk=response.pk).update(issue=issue)
             response.issue = issue
         project_inputs_changed(invitation.project_id)
+        events.publish(events.SURVEY_ANSWERED, project_id=invitation.project_id, record_id=response.pk)
     return response
 
 

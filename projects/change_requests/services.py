@@ -8,6 +8,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from clients import access
+from core import events
 from core.audit import audit_context
 from core.input_ranges import EARLIEST_DATE, LATEST_DATE, MAX_MONEY, budget_in_range, date_in_range
 from projects.change_requests.models import ChangeRequest, ChangeRequestStatus
@@ -94,6 +95,7 @@ def change_request_submit(*, actor, change: ChangeRequest) -> ChangeRequest:
             url=f"/change-requests/{change.pk}/",
         )
         project_inputs_changed(change.project_id)
+        events.publish(events.CHANGE_REQUEST_SUBMITTED, project_id=change.project_id, record_id=change.pk)
     return change
 
 
@@ -135,10 +137,20 @@ def apply_approved_change(change: ChangeRequest) -> None:
     Project.objects.filter(pk=change.project_id).update(
         budget=new_budget, target_date=new_target, version=F("version") + 1
     )
+    slipped = []
     for milestone, after in moves:
+        if milestone.forecast_date is not None and after > milestone.forecast_date and milestone.actual_date is None:
+            slipped.append((milestone.pk, milestone.forecast_date))
         milestone.forecast_date = after
         milestone.version += 1
     Milestone.objects.bulk_update([m for m, _ in moves], ["forecast_date", "version"])
+    for milestone_id, before in slipped:
+        events.publish(
+            events.MILESTONE_SLIPPED,
+            project_id=change.project_id,
+            record_id=milestone_id,
+            previous_forecast_date=before.isoformat(),
+        )
 
 
 @records_failed_signatures
@@ -173,4 +185,5 @@ def change_request_decide(
             url=f"/change-requests/{change.pk}/",
         )
         project_inputs_changed(change.project_id)
+        events.publish(events.CHANGE_REQUEST_DECIDED, project_id=change.project_id, record_id=change.pk)
     return signature

@@ -1,8 +1,9 @@
-"""The inline milestone edit form of the project page."""
+"""The inline milestone edit form of the project page and the forms of the plan import."""
 
 from django import forms
 
 from core.form_fields import PlausibleDateField
+from projects.milestones import plan_import
 from projects.milestones.models import Milestone
 
 
@@ -41,3 +42,41 @@ class MilestoneEditForm(forms.Form):
             "percent_complete": data["percent_complete"],
             "actual_date": data["actual_date"],
         }
+
+
+class PlanImportForm(forms.Form):
+    """A plan file to preview: Microsoft Project XML or CSV; which of its tasks become milestones."""
+
+    file = forms.FileField(label="Plan file (.xml from Microsoft Project, or .csv)")
+    scope = forms.ChoiceField(
+        choices=[
+            (plan_import.SCOPE_MILESTONES, "Milestones only (tasks flagged as milestones)"),
+            (plan_import.SCOPE_TASKS, "Every task that is not a summary task"),
+        ],
+        initial=plan_import.SCOPE_MILESTONES,
+        label="Import",
+        help_text="Microsoft Project XML only: every CSV row is a milestone.",
+    )
+    replace = forms.BooleanField(
+        required=False,
+        label="Replace the project's milestones",
+        help_text="Only before the project starts (e.g. the template's milestones of a new project).",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > plan_import.MAX_PLAN_BYTES:
+            raise forms.ValidationError(f"The file is larger than {plan_import.MAX_PLAN_BYTES // 1_000_000} MB.")
+        return upload
+
+
+class PlanImportConfirmForm(forms.Form):
+    """Confirms the previewed file (held on the server; ``digest`` names it) with the audit trail's reason."""
+
+    digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    reason = forms.CharField(
+        max_length=500,
+        label="Reason",
+        help_text="Recorded in the audit trail with every milestone created.",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Plan agreed at kick-off, MS Project v3"}),
+    )

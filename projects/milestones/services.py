@@ -5,13 +5,15 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from clients import access
+from core import events
 from core.audit import audit_context
 from core.concurrency import StaleVersion
 from projects.milestones.models import ChecklistItem, Milestone, MilestoneDependency
+from projects.milestones.plan_import import PlanPreview, find_cycle
 from projects.records import Project, project_inputs_changed, require
 
 MILESTONE_EDITABLE_FIELDS = (
@@ -96,6 +98,7 @@ def milestone_update(
         raise ValidationError(errors)
     if not changed:
         return locked
+    previous_forecast = locked.forecast_date
     with audit_context(actor=actor, reason=reason or override_reason or None):
         for field, value in changed.items():
             setattr(locked, field, value)
@@ -103,7 +106,21 @@ def milestone_update(
         locked.full_clean()
         locked.save()
         project_inputs_changed(locked.project_id)
+        if completing:
+            events.publish(events.MILESTONE_COMPLETED, project_id=locked.project_id, record_id=locked.pk)
+        elif _slipped(previous_forecast, locked.forecast_date) and locked.actual_date is None:
+            events.publish(
+                events.MILESTONE_SLIPPED,
+                project_id=locked.project_id,
+                record_id=locked.pk,
+                previous_forecast_date=previous_forecast.isoformat(),
+            )
     return locked
+
+
+def _slipped(before: dt.date | None, after: dt.date | None) -> bool:
+    """A milestone slips when its forecast moves later (a first forecast, or an earlier one, is no slip)."""
+    return before is not None and after is not None and after > before
 
 
 def _would_create_cycle(milestone: Milestone, predecessor_ids: set[int]) -> list[int] | None:
@@ -185,3 +202,75 @@ def milestone_create(*, actor, project: Project, reason: str = "", **fields) -> 
         milestone.save()
         project_inputs_changed(project.pk)
     return milestone
+
+
+@transaction.atomic
+def milestones_import_plan(*, actor, project: Project, plan: PlanPreview, reason: str, replace: bool = False):
+    """Create the plan's milestones and finish-to-finish dependencies in one transaction (all or nothing).
+
+    ``plan`` is a checked file (``plan_import.read_plan``); ``reason`` goes to the audit trail of every row.
+    ``replace`` first removes the project's milestones, only before the project starts (no baseline) and
+    while nothing refers to them. Weights: an equal share each when the project has no other milestones,
+    else 0 (the PM sets them). Returns the milestones created.
+    """
+    require(access.can_edit_project(actor, project), "Only the project's manager or an administrator imports a plan.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["Give the reason for the import: the audit trail records it."]})
+    if plan.errors:
+        raise ValidationError({"file": list(plan.errors)})
+    if not plan.rows:
+        raise ValidationError({"file": ["The file has no milestones to import."]})
+    cycle = find_cycle(plan.rows)
+    if cycle:
+        raise ValidationError({"file": ["The dependencies form a cycle."]})
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    with audit_context(actor=actor, reason=reason):
+        if replace:
+            _remove_milestones_before_start(locked)
+        existing = locked.milestones.aggregate(n=Max("sequence"), count=Count("pk"))
+        sequence = existing["n"] or 0
+        weight = (Decimal(1) / len(plan.rows)).quantize(Decimal("0.0001")) if not existing["count"] else Decimal(0)
+        milestones, errors = [], []
+        for offset, row in enumerate(plan.rows, start=1):
+            milestone = Milestone(
+                project=locked,
+                sequence=sequence + offset,
+                name=row.name,
+                baseline_date=row.finish,
+                forecast_date=row.finish,
+                duration_days=row.duration_days,
+                weight=weight,
+            )
+            try:
+                milestone.clean_fields(exclude=["project"])
+            except ValidationError as invalid:
+                errors += [f"Line {row.line}, {f}: {m}" for f, texts in invalid.message_dict.items() for m in texts]
+            milestones.append(milestone)
+        if errors:
+            raise ValidationError({"file": errors})
+        Milestone.objects.bulk_create(milestones)
+        by_key = {row.key: m for row, m in zip(plan.rows, milestones, strict=True)}
+        MilestoneDependency.objects.bulk_create(
+            [
+                MilestoneDependency(predecessor=by_key[key], successor=by_key[row.key])
+                for row in plan.rows
+                for key in row.predecessors
+            ]
+        )
+        project_inputs_changed(locked.pk)
+    return milestones
+
+
+def _remove_milestones_before_start(project: Project) -> None:
+    """Delete the project's milestones (cascading to their dependencies and checklists) for a replacing import."""
+    if project.baselines.exists():
+        raise ValidationError(
+            {"replace": ["The project has started (it has a baseline): its milestones are kept; import adds to them."]}
+        )
+    referenced = project.milestones.filter(Q(actual_date__isnull=False) | Q(documents__isnull=False))
+    if referenced.exists() or project.change_requests.exists():
+        raise ValidationError(
+            {"replace": ["Completed milestones, or ones documents or change requests refer to, are kept."]}
+        )
+    project.milestones.all().delete()

@@ -15,7 +15,7 @@ from projects.pages import GET_POST
 
 def read_notifications_of_this_page(request) -> None:
     """Opening the page a notification points at reads it (the bell counts what is still new)."""
-    if request.method == "GET":
+    if request.method == "GET" and getattr(request, "view_as", None) is None:  # staff viewing as read nothing
         unread = Notification.objects.for_user(request.user).filter(url=request.path_info, read_at__isnull=True)
         ids = list(unread.values_list("pk", flat=True))
         if ids:

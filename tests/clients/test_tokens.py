@@ -87,3 +87,24 @@ def test_a_locked_account_answers_429_like_the_login_page():
     locked = api.post(reverse("api:token"), {"username": "api.lock", "password": PASSWORD}, format="json")
     assert locked.status_code == 429
     assert "locked" in locked.json()["detail"]
+
+
+def test_a_client_cannot_pick_its_own_rate_limit_bucket_with_x_forwarded_for(monkeypatch):
+    """No trusted proxy (``DJANGO_TRUSTED_PROXIES`` 0): the bucket is the connection's address, whatever
+    ``X-Forwarded-For`` a client sends (DRF's default would have used the header)."""
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "5/min"})
+    UserFactory(username="api.spoof")
+    api = APIClient()
+    codes = [
+        api.post(
+            reverse("api:token"),
+            {"username": "api.spoof", "password": "wrong"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{i}",
+        ).status_code
+        for i in range(8)
+    ]
+    assert codes[:5] == [400] * 5
+    assert 429 in codes[5:]

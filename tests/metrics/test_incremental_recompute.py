@@ -29,6 +29,7 @@ def no_window(monkeypatch):
     margin (``test_a_change_within_the_window_counts`` keeps the margin)."""
     monkeypatch.setattr(services, "CHANGE_WINDOW", dt.timedelta(0))
 
+
 QUARTER = dt.timedelta(minutes=15)
 
 

@@ -1,0 +1,144 @@
+"""Documents exchanged with the client (CoA, batch record summary, protocol, report, agreement) and their versions."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models
+from django.utils import timezone
+
+from clients.access import ScopedQuerySet
+from core.audit import audited
+from projects.documents.storage import document_storage
+from projects.records import Project, SharedQuerySet, Visibility
+
+
+class DocumentKind(models.TextChoices):
+    COA = "coa", "Certificate of analysis"
+    BATCH_RECORD_SUMMARY = "batch_record_summary", "Batch record summary"
+    PROTOCOL = "protocol", "Protocol"
+    REPORT = "report", "Report"
+    AGREEMENT = "agreement", "Agreement"
+    OTHER = "other", "Other"
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "Issued for client review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    SUPERSEDED = "superseded", "Superseded before a decision"
+
+
+@audited(exclude=["text"])  # derived from the version's bytes, which the version's events identify (sha256)
+class Document(models.Model):
+    """A document of a project, optionally about one of its milestones, batches, quality events or change requests.
+
+    Clients see it only when shared (``SharedQuerySet``); its content lives in its versions.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=24, choices=DocumentKind.choices, default=DocumentKind.OTHER)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
+    milestone = models.ForeignKey(
+        "Milestone", null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
+    batch = models.ForeignKey("Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="documents")
+    quality_event = models.ForeignKey(
+        "QualityEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
+    change_request = models.ForeignKey(
+        "ChangeRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
+    current = models.ForeignKey(
+        "DocumentVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The newest version (a new upload supersedes; older versions stay readable).",
+    )
+    text = models.TextField(
+        blank=True,
+        default="",
+        editable=False,
+        help_text="The current version's text as read at upload (bounded; empty when unreadable), for search.",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SharedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "-created_at", "-pk"]
+        indexes = [models.Index(fields=["project", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DocumentVersionQuerySet(ScopedQuerySet):
+    client_path = "document__project__client"
+    visibility_field = "document__visibility"
+
+
+@audited()
+class DocumentVersion(models.Model):
+    """One uploaded file of a document: its bytes' SHA-256 and content type (read from the bytes) are recorded at
+    upload; a shared version goes draft → issued for client review → approved | rejected (e-signature)."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    file = models.FileField(storage=document_storage, max_length=300)
+    original_filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 (hex) of the bytes as uploaded.")
+    content_type = models.CharField(max_length=100, help_text="Detected from the bytes, not from the name.")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    e_signatures = GenericRelation("projects.Signature", related_query_name="document_version")
+
+    objects = DocumentVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="document_version_number_unique"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="document_version_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document.title} v{self.number}"
+
+    @property
+    def project_id(self) -> int:
+        """The project the version's document belongs to (what a signature binds to)."""
+        return self.document.project_id
+
+    @property
+    def project(self) -> Project:
+        return self.document.project
+
+    def signature_content(self) -> dict:
+        """What an e-signature of this version covers: the version's identity and the SHA-256 of its bytes."""
+        return {
+            "project": self.document.project.code,
+            "document": self.document_id,
+            "title": self.document.title,
+            "kind": self.document.kind,
+            "version": self.number,
+            "version_id": self.pk,
+            "original_filename": self.original_filename,
+            "size": self.size,
+            "content_type": self.content_type,
+            "sha256": self.sha256,
+        }
