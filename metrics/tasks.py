@@ -34,16 +34,18 @@ def recompute_project_scores(project_id: int) -> int:
     retry_backoff_max=60,
     max_retries=3,
 )
-def recompute_all_scores(at: str | None = None) -> int:
+def recompute_all_scores(at: str | None = None, full: bool = False) -> int:
     """Recompute every active project's scores (beat, every 15 minutes); catches up stale ones.
 
-    ``at`` (ISO datetime) pins the period bucket, for backfills and tests; default now.
+    ``at`` (ISO datetime) pins the period bucket, for backfills and tests; default now. ``full`` computes every
+    project even if its inputs did not change (the bench's worst case; an operator's manual run).
     """
     import datetime as dt
 
     from metrics.scores.services import scores_recompute
 
-    return scores_recompute(project_ids=None, channel="task", now=dt.datetime.fromisoformat(at) if at else None)
+    now = dt.datetime.fromisoformat(at) if at else None
+    return scores_recompute(project_ids=None, channel="task", now=now, full=bool(full))
 
 
 @idempotent_task(
