@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: venv run test fuzz lint format bench browser stop-db migrate seed clean
+.PHONY: venv run test fuzz lint format bench browser gettext messages stop-db migrate seed clean
 
 venv: $(VENV)/.installed
 
@@ -21,6 +21,7 @@ seed: migrate
 
 run: seed
 	@echo "Serving on http://127.0.0.1:8000 with a Celery worker and beat (Ctrl-C stops all three)."
+	@mkdir -p var  # beat keeps its schedule file there (absent on a fresh checkout using DATABASE_URL)
 	honcho start -f Procfile
 
 browser:
@@ -29,7 +30,23 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null) \
 	    || echo "Could not install chromium: browser tests will fail. Install Debian's 'chromium' package."; }
 
-test: venv browser
+# GNU gettext: tests/test_i18n.py runs makemessages (xgettext, msgmerge) and msgfmt. Running the portal needs none
+# of it: the compiled catalogs (locale/*/LC_MESSAGES/django.mo) are committed.
+gettext:
+	@command -v msgfmt >/dev/null 2>&1 && command -v xgettext >/dev/null 2>&1 || \
+	  { echo "Installing GNU gettext for the translation test..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null) \
+	    || echo "Could not install gettext: tests/test_i18n.py will fail. Install Debian's 'gettext' package."; }
+
+# German and French (docs/architecture.md, "Languages"): collect the marked strings into locale/{de,fr}, translate
+# what is new in the .po files (no entry may stay empty or fuzzy), then run this again to compile the .mo files.
+# The ignore list is tests/test_i18n.py's MAKEMESSAGES_IGNORE.
+messages: venv gettext
+	$(PY) manage.py makemessages -l de -l fr --no-obsolete \
+	  --ignore=var --ignore=static --ignore=staticfiles --ignore=tests --ignore=bench --ignore=docs --ignore=locale
+	$(PY) manage.py compilemessages -l de -l fr --ignore=.venv --ignore=var
+
+test: venv browser gettext
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The deep API fuzz (docs/security.md, "API fuzzing"): every operation with schemathesis's coverage phase and 60
