@@ -9,6 +9,7 @@ from clients.access import ScopedQuerySet, can_manage_users
 from clients.roles import CLIENT_ROLES, STAFF_ROLES, Role
 from core.audit import audited
 from core.input_ranges import validate_date_in_range
+from core.languages import LANGUAGES
 
 
 class ClientQuerySet(ScopedQuerySet):
@@ -54,6 +55,13 @@ class User(AbstractUser):
     client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
     password_changed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the password was last set (password ageing, PASSWORD_MAX_AGE_DAYS)."
+    )
+    language = models.CharField(
+        max_length=10,
+        choices=LANGUAGES,
+        blank=True,
+        default="",
+        help_text="The portal's language for this user (pages, e-mails, PDFs); empty: the browser's.",
     )
 
     objects = PortalUserManager()

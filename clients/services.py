@@ -178,3 +178,22 @@ def calendar_feed_token_use(*, secret: str) -> User | None:
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - CALENDAR_FEED_LAST_USED_PRECISION)
         ).update(last_used_at=now)
     return token.user
+
+
+@transaction.atomic
+def user_language_set(*, actor: User, user: User, language: str) -> bool:
+    """Set the language a user reads the portal in ("" = the browser's). Returns whether anything changed:
+    the same choice again writes nothing (no audit event)."""
+    from core.audit import audit_context
+    from core.languages import LANGUAGE_CODES
+
+    if not (actor.is_authenticated and actor.is_active and (actor.pk == user.pk or access.can_manage_users(actor))):
+        raise PermissionDenied("Only the user or an administrator chooses the user's language.")
+    if language and language not in LANGUAGE_CODES:
+        raise ValidationError({"language": ["Choose one of the portal's languages."]})
+    if user.language == language:
+        return False
+    with audit_context(actor=actor, reason="Language changed"):
+        User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return True

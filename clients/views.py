@@ -11,10 +11,13 @@ from django.core.cache import cache
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from clients import two_factor
-from clients.forms import CodeForm, PasswordConfirmForm
+from clients import services, two_factor
+from clients.forms import CodeForm, LanguageForm, LocalisedPasswordResetForm, PasswordConfirmForm
 from clients.models import SecurityEventKind
 from clients.security import security_event_record
 from clients.tokens import tokens_revoke
@@ -63,6 +66,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     built from PORTAL_BASE_URL, never from the request's Host header."""
 
     email_template_name = "registration/password_reset_email.txt"
+    form_class = LocalisedPasswordResetForm
     subject_template_name = "registration/password_reset_subject.txt"
 
     def form_valid(self, form):
@@ -181,3 +185,40 @@ def two_factor_settings(request):
         context["qr_svg"] = two_factor.qr_svg(two_factor.provisioning_uri(user, key))
         context["secret"] = two_factor.secret_text(key)
     return render(request, "clients/two_factor.html", context, status=status)
+
+
+# --- Language (issue 15) -------------------------------------------------------------------------------------------
+
+
+@require_POST
+def language_set(request):
+    """The language menu. A logged-in user's choice is saved on the account (audited), so it follows them to every
+    device and into their e-mails; before login it is kept in a cookie, as Django's ``set_language`` does."""
+    form = LanguageForm(request.POST)
+    target = _next_param(request) or reverse("home")
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the portal's languages: nothing was changed."))
+        return redirect(target)
+    language = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        services.user_language_set(actor=request.user, user=request.user, language=language)
+    shown = language or settings.LANGUAGE_CODE  # "the browser's": the next page says which; this message is English
+    response = redirect(target)
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    else:
+        response.delete_cookie(
+            settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN
+        )
+    with translation.override(shown):
+        messages.success(request, _("Language changed."))
+    return response

@@ -107,6 +107,7 @@ urlpatterns = [
     path("accounts/sso/callback/", sso_views.sso_callback, name="sso-callback"),
     path("accounts/two-factor/", client_views.two_factor_settings, name="two-factor"),
     path("accounts/two-factor/verify/", client_views.two_factor_verify, name="two-factor-verify"),
+    path("accounts/language/", client_views.language_set, name="language-set"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("cmo_portal.api_urls")),
     path("healthz", health.healthz, name="healthz"),

@@ -44,7 +44,7 @@ def group_label(by: str, row: dict, *, prefix: str = "project__") -> tuple[objec
         return key, row[f"{prefix}manager__full_name"] or row[f"{prefix}manager__username"]
     if by == "service_type":
         value = row[f"{prefix}service_type"]
-        return value, dict(ServiceType.choices).get(value, value)
+        return value, str(dict(ServiceType.choices).get(value, value))
     return row["quarter"], quarter_label(row["quarter"])
 
 

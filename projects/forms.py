@@ -1,5 +1,6 @@
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.form_fields import PlausibleDateField
 from projects.list_forms import ListFilterForm
@@ -80,49 +81,56 @@ class ProjectListFilterForm(forms.Form):
     """The project list's filters and sort order (GET): writes nothing. Client users get no client/PM filter."""
 
     SORTS = {
-        "attention": "Needs attention",
-        "risk": "Risk, highest first",
-        "due": "Next milestone due",
-        "code": "Project code",
-        "client": "Client",
+        "attention": _("Needs attention"),
+        "risk": _("Risk, highest first"),
+        "due": _("Next milestone due"),
+        "code": _("Project code"),
+        "client": _("Client"),
     }
-    RAGS = (("", "Any risk"), ("red", "Red"), ("amber", "Amber"), ("green", "Green"), ("none", "Not scored"))
+    RAGS = (
+        ("", _("Any risk")),
+        ("red", _("Red")),
+        ("amber", _("Amber")),
+        ("green", _("Green")),
+        ("none", _("Not scored")),
+    )
 
-    q = forms.CharField(required=False, max_length=100, label="Search", help_text="Code, name or product")
+    q = forms.CharField(required=False, max_length=100, label=_("Search"), help_text=_("Code, name or product"))
     # Typed, not picked from a list: a portfolio has hundreds of clients and PMs, and a select of every one of
     # them made the page's size and time grow with the portfolio (issue 13). A link may still name one by id.
     client = forms.CharField(
         required=False,
         max_length=100,
-        help_text="Name or part of it",
-        widget=forms.TextInput({"placeholder": "Any client"}),
+        label=_("Client"),
+        help_text=_("Name or part of it"),
+        widget=forms.TextInput({"placeholder": _("Any client")}),
     )
-    service_type = forms.ChoiceField(required=False, label="Service")
+    service_type = forms.ChoiceField(required=False, label=_("Service"))
     manager = forms.CharField(
         required=False,
         max_length=100,
-        label="PM",
-        help_text="Name or part of it",
-        widget=forms.TextInput({"placeholder": "Any PM"}),
+        label=_("PM"),
+        help_text=_("Name or part of it"),
+        widget=forms.TextInput({"placeholder": _("Any PM")}),
     )
-    status = forms.ChoiceField(required=False)
-    rag = forms.ChoiceField(required=False, choices=RAGS, label="Risk")
-    overdue = forms.BooleanField(required=False, label="Overdue only")
-    sort = forms.ChoiceField(required=False, choices=list(SORTS.items()))
+    status = forms.ChoiceField(required=False, label=_("Status"))
+    rag = forms.ChoiceField(required=False, choices=RAGS, label=_("Risk"))
+    overdue = forms.BooleanField(required=False, label=_("Overdue only"))
+    sort = forms.ChoiceField(required=False, choices=list(SORTS.items()), label=_("Sort"))
 
     def __init__(self, *args, user, **kwargs):
         from projects.records import ProjectStatus, ServiceType
 
         super().__init__(*args, **kwargs)
-        self.fields["service_type"].choices = [("", "All services"), *ServiceType.choices]
-        self.fields["status"].choices = [("", "Any status"), *ProjectStatus.choices]
+        self.fields["service_type"].choices = [("", _("All services")), *ServiceType.choices]
+        self.fields["status"].choices = [("", _("Any status")), *ProjectStatus.choices]
         if getattr(user, "is_client_user", False):
             del self.fields["client"], self.fields["manager"]
             self.fields["sort"].choices = [(k, v) for k, v in self.SORTS.items() if k != "client"]
             self.default_sort = "attention"  # a client's few projects: what needs them first
         else:
             # Staff read the whole portfolio: riskiest first (a join on the current score), listed first so the
-            # select shows what the list does. "Needs attention" orders every project by its open milestones.
+            # select shows what the list does. _("Needs attention") orders every project by its open milestones.
             self.default_sort = "risk"
             self.fields["sort"].choices = [("risk", self.SORTS["risk"])] + [
                 (k, v) for k, v in self.SORTS.items() if k != "risk"

@@ -14,6 +14,7 @@ from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clients import access
 from clients.access import ScopedQuerySet
@@ -24,20 +25,20 @@ from core.input_ranges import validate_date_in_range
 
 
 class ServiceType(models.TextChoices):
-    TECH_TRANSFER = "tech_transfer", "Technology transfer"
-    PROCESS_DEVELOPMENT = "process_development", "Process development"
-    CLINICAL_SUPPLY = "clinical_supply", "Clinical supply"
-    COMMERCIAL_SUPPLY = "commercial_supply", "Commercial supply"
-    FILL_FINISH = "fill_finish", "Fill-finish"
-    ANALYTICAL = "analytical", "Analytical services"
+    TECH_TRANSFER = "tech_transfer", _("Technology transfer")
+    PROCESS_DEVELOPMENT = "process_development", _("Process development")
+    CLINICAL_SUPPLY = "clinical_supply", _("Clinical supply")
+    COMMERCIAL_SUPPLY = "commercial_supply", _("Commercial supply")
+    FILL_FINISH = "fill_finish", _("Fill-finish")
+    ANALYTICAL = "analytical", _("Analytical services")
 
 
 class ProjectStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    ACTIVE = "active", "Active"
-    ON_HOLD = "on_hold", "On hold"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
+    PLANNED = "planned", _("Planned")
+    ACTIVE = "active", _("Active")
+    ON_HOLD = "on_hold", _("On hold")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class TradeoffLevel(models.TextChoices):
@@ -161,7 +162,9 @@ def project_inputs_changed(project_id: int) -> None:
     """
     Project.objects.filter(pk=project_id, scores_stale=False).update(scores_stale=True)
     connection = transaction.get_connection()
-    if any(getattr(func, "recompute_project_id", None) == project_id for _, func, _ in connection.run_on_commit):
+    if any(
+        getattr(func, "recompute_project_id", None) == project_id for _sids, func, _robust in connection.run_on_commit
+    ):
         return
 
     def enqueue() -> None:

@@ -1526,6 +1526,7 @@ SHOWS: dict[str, Shows] = {
     "password_change_done": Shows(why_none="a fixed text"),
     "two-factor": Shows(why_none="the user's own authenticator: a QR code, dates and a count"),
     "two-factor-verify": Shows(why_none="a form for the login's code"),
+    "language-set": NONE_POST_ONLY,
     # API
     "api:api-root": Shows(why_none="links only"),
     "api:user-me": Shows(why_none="the caller's own account"),

@@ -327,6 +327,7 @@ ROUTES: dict[str, Read] = {
     "password_change_done": Read("page"),
     "two-factor": Read("page"),  # the user's own authenticator (no project data)
     "two-factor-verify": Read("page"),  # redirects unless a login waits for its code
+    "language-set": Read("page"),  # POST only: the user's own language (issue 15)
     # API
     "api:api-root": Read("api"),
     "api:user-me": Read("api"),

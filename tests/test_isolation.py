@@ -38,6 +38,7 @@ def world(world, records_b):
 # URLs that are not tenant data: served to any logged-in user, same for everyone.
 NEUTRAL = {"logout", "password_change", "password_change_done", "api:api-root", "api:user-me", "view-as-stop"}
 NEUTRAL |= {"two-factor", "two-factor-verify"}  # the user's own second factor (issue 15)
+NEUTRAL |= {"language-set"}  # the language menu (issue 15): the user's own choice (before login: a cookie)
 
 ROUTES: dict[str, Route] = {
     "survey-list": Route("page"),

@@ -407,6 +407,7 @@ NOT_LISTS: dict[str, str] = {
     "password_reset_complete": "a message",
     "two-factor": "the user's own authenticator and a form",
     "two-factor-verify": "a form",
+    "language-set": WRITE,
     "sso-start": "a form (single sign-on by e-mail domain)",
     "sso-callback": "one sign-in's last step (tests/sso/)",
     "healthz": "a health check",

@@ -75,6 +75,9 @@ CREATE_OR_ACTION_FORMS = {
     # unchanged (nothing written) and changed (with a reason), as for every audited model in the admin.
     "OidcProviderForm",
     "SsoDomainForm",
+    # The language menu: the same language again writes nothing (tests/test_i18n.py); the reset form sends a mail
+    "LanguageForm",
+    "LocalisedPasswordResetForm",
     "StatusReportPeriodForm",  # the status report's period (GET), or posted with "Issue to client": a new version
 }
 APP_PREFIXES = ("clients.", "projects.", "metrics.", "cmo_portal.", "sso.")

@@ -10,6 +10,8 @@ from datetime import timedelta
 from celery.schedules import crontab
 
 from cmo_portal.env import BASE_DIR, env
+from core.languages import DEFAULT_LANGUAGE
+from core.languages import LANGUAGES as PORTAL_LANGUAGES
 
 VAR_DIR = BASE_DIR / "var"
 
@@ -53,9 +55,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the browser's language (cookie, Accept-Language) ...
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clients.languages.UserLanguageMiddleware",  # ... unless the logged-in user chose one (User.language)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -156,7 +160,15 @@ if TRUSTED_PROXIES:
     AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES
 
 # --- I18N -----------------------------------------------------------------
-LANGUAGE_CODE = "en-gb"
+# English (the default: a browser asking for none of these gets it), German and French (docs/architecture.md,
+# "Languages"). Pages, e-mails and PDFs are translated through gettext (locale/<lang>/LC_MESSAGES/django.po, the
+# compiled .mo files are committed); dates and numbers are shown in the reader's language, inputs stay ISO.
+LANGUAGE_CODE = DEFAULT_LANGUAGE
+LANGUAGES = list(PORTAL_LANGUAGES)
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "cmo_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clients.access import ScopedQuerySet
 from core.audit import audited
@@ -69,17 +70,17 @@ class LeanSnapshot(models.Model):
 
 
 class KpiMetric(models.TextChoices):
-    OTIF = "otif", "OTIF batches (%)"
-    RIGHT_FIRST_TIME = "right_first_time", "Right first time (%)"
-    ON_TIME_MILESTONES = "on_time_milestones", "On-time milestones (%)"
-    ISSUE_RESPONSE_HOURS = "issue_response_hours", "Issue first response (hours)"
-    CSAT = "csat", "CSAT (1–5)"
+    OTIF = "otif", _("OTIF batches (%)")
+    RIGHT_FIRST_TIME = "right_first_time", _("Right first time (%)")
+    ON_TIME_MILESTONES = "on_time_milestones", _("On-time milestones (%)")
+    ISSUE_RESPONSE_HOURS = "issue_response_hours", _("Issue first response (hours)")
+    CSAT = "csat", _("CSAT (1–5)")
 
 
 class KpiStatus(models.TextChoices):
-    NO_DATA = "no_data", "No data yet this quarter"
-    MET = "met", "Met"
-    BREACHED = "breached", "Breached"
+    NO_DATA = "no_data", _("No data yet this quarter")
+    MET = "met", _("Met")
+    BREACHED = "breached", _("Breached")
 
 
 class ClientKpiTargetQuerySet(ScopedQuerySet):

@@ -1,14 +1,15 @@
 """The report's period: two dates (ISO), at most ``MAX_PERIOD_DAYS`` apart; empty means the last two weeks."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.form_fields import PlausibleDateField
 from metrics.status_report.selectors import MAX_PERIOD_DAYS, default_period
 
 
 class StatusReportPeriodForm(forms.Form):
-    start = PlausibleDateField(required=False, label="From")
-    end = PlausibleDateField(required=False, label="To")
+    start = PlausibleDateField(required=False, label=_("From"))
+    end = PlausibleDateField(required=False, label=_("To"))
 
     def clean(self):
         cleaned = super().clean()

@@ -132,6 +132,24 @@ class WithdrawSerializer(StrictSerializer):
     )
 
 
+def decide_with_signature(request, decide, *, approve: bool, **record) -> Response:
+    """An approve/reject action signed in the API: the body (password, meaning, comment) checked, then
+    ``decide(actor=…, password=…, approve=…, meaning=…, comment=…, **record)``; answers the signature. Change
+    requests and documents share it."""
+    serializer = ChangeRequestSignSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    body = serializer.validated_data
+    signature = decide(
+        actor=request.user,
+        password=body["password"],
+        approve=approve,
+        meaning=body.get("meaning"),
+        comment=body["comment"],
+        **record,
+    )
+    return Response(SignatureSerializer(signature).data)
+
+
 class ChangeRequestViewSet(ScopedModelViewSet):
     """Change requests. PMs draft, submit and withdraw; the client's approvers approve or reject with an e-signature.
 
@@ -177,18 +195,7 @@ class ChangeRequestViewSet(ScopedModelViewSet):
         return self._changed(change)
 
     def _decide(self, request, approve: bool) -> Response:
-        change = self.get_object()
-        serializer = ChangeRequestSignSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        signature = services.change_request_decide(
-            actor=request.user,
-            change=change,
-            password=serializer.validated_data["password"],
-            approve=approve,
-            meaning=serializer.validated_data.get("meaning"),
-            comment=serializer.validated_data["comment"],
-        )
-        return Response(SignatureSerializer(signature).data)
+        return decide_with_signature(request, services.change_request_decide, approve=approve, change=self.get_object())
 
     @extend_schema(request=ChangeRequestSignSerializer, responses=SignatureSerializer)
     @action(detail=True, methods=["post"], permission_classes=[CanSignForClient])

@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from clients import access
 from core import events
@@ -91,7 +93,12 @@ def change_request_submit(*, actor, change: ChangeRequest) -> ChangeRequest:
             recipients=client_approvers(change.project),
             kind="change_request_submitted",
             project=change.project,
-            text=f"{change.project.code}: change request CR-{change.number} “{change.title}” awaits your decision.",
+            text=format_lazy(
+                gettext_lazy("{code}: change request CR-{number} “{title}” awaits your decision."),
+                code=change.project.code,
+                number=change.number,
+                title=change.title,
+            ),
             url=f"/change-requests/{change.pk}/",
         )
         project_inputs_changed(change.project_id)
@@ -181,7 +188,15 @@ def change_request_decide(
             recipients=project_staff(change.project),
             kind="change_request_decided",
             project=change.project,
-            text=f"{change.project.code}: CR-{change.number} “{change.title}” was {verb} by {actor.display_name}.",
+            text=format_lazy(
+                gettext_lazy("{code}: CR-{number} “{title}” was approved by {name}.")
+                if approve
+                else gettext_lazy("{code}: CR-{number} “{title}” was rejected by {name}."),
+                code=change.project.code,
+                number=change.number,
+                title=change.title,
+                name=actor.display_name,
+            ),
             url=f"/change-requests/{change.pk}/",
         )
         project_inputs_changed(change.project_id)

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from clients import access
 from core.api import ScopedModelViewSet
 from core.serializers import StrictModelSerializer, StrictSerializer
-from projects.change_requests.api import CanSignForClient, ChangeRequestSignSerializer
+from projects.change_requests.api import CanSignForClient, ChangeRequestSignSerializer, decide_with_signature
 from projects.change_requests.models import ChangeRequest
 from projects.documents import services
 from projects.documents.file_types import ACCEPTED, EXTENSIONS
@@ -221,18 +221,8 @@ class DocumentViewSet(ScopedModelViewSet):
         return self._document(document)
 
     def _decide(self, request, approve: bool) -> Response:
-        document = self.get_object()
-        serializer = ChangeRequestSignSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        signature = services.document_version_decide(
-            actor=request.user,
-            version=document.current,
-            password=serializer.validated_data["password"],
-            approve=approve,
-            meaning=serializer.validated_data.get("meaning"),
-            comment=serializer.validated_data["comment"],
-        )
-        return Response(SignatureSerializer(signature).data)
+        version = self.get_object().current
+        return decide_with_signature(request, services.document_version_decide, approve=approve, version=version)
 
     @extend_schema(request=ChangeRequestSignSerializer, responses=SignatureSerializer)
     @action(detail=True, methods=["post"], permission_classes=[CanSignForClient])

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clients.access import ScopedQuerySet
 from core.audit import audited
@@ -12,20 +13,20 @@ from projects.records import Project, SharedQuerySet, Visibility
 
 
 class DocumentKind(models.TextChoices):
-    COA = "coa", "Certificate of analysis"
-    BATCH_RECORD_SUMMARY = "batch_record_summary", "Batch record summary"
-    PROTOCOL = "protocol", "Protocol"
-    REPORT = "report", "Report"
-    AGREEMENT = "agreement", "Agreement"
-    OTHER = "other", "Other"
+    COA = "coa", _("Certificate of analysis")
+    BATCH_RECORD_SUMMARY = "batch_record_summary", _("Batch record summary")
+    PROTOCOL = "protocol", _("Protocol")
+    REPORT = "report", _("Report")
+    AGREEMENT = "agreement", _("Agreement")
+    OTHER = "other", _("Other")
 
 
 class VersionStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "Issued for client review"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    SUPERSEDED = "superseded", "Superseded before a decision"
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("Issued for client review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SUPERSEDED = "superseded", _("Superseded before a decision")
 
 
 @audited(exclude=["text"])  # derived from the version's bytes, which the version's events identify (sha256)

@@ -12,8 +12,10 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from clients.languages import language_of
 from clients.models import Role, User
 from core.broker import send_task_safely
 from projects.notifications.models import Notification
@@ -40,11 +42,22 @@ def project_staff(project: Project, *, with_leadership: bool = False):
     return User.objects.filter(condition, is_active=True)
 
 
-def notify(*, recipients, kind: str, project: Project | None, text: str, url: str = "") -> list[Notification]:
-    """Create one notification per recipient (deduplicated) and e-mail them after commit."""
+def _text_for(user, text) -> str:
+    """The text in the recipient's language: a lazy text (``format_lazy(gettext_lazy(...), ...)``) is translated
+    for each recipient; a plain string is stored as it is."""
+    with translation.override(language_of(user)):
+        return str(text)[:500]
+
+
+def notify(*, recipients, kind: str, project: Project | None, text, url: str = "") -> list[Notification]:
+    """Create one notification per recipient (deduplicated), in the recipient's language, and e-mail them after
+    commit."""
     users = {u.pk: u for u in recipients}
     notifications = Notification.objects.bulk_create(
-        [Notification(recipient=u, kind=kind, project=project, text=text[:500], url=url) for u in users.values()]
+        [
+            Notification(recipient=u, kind=kind, project=project, text=_text_for(u, text), url=url)
+            for u in users.values()
+        ]
     )
     ids = [n.pk for n in notifications]
     if ids:
@@ -83,9 +96,11 @@ def _send(pending: list[Notification]) -> int:
             continue
         link = f"{settings.PORTAL_BASE_URL}{notification.url}" if notification.url else settings.PORTAL_BASE_URL
         try:
+            with translation.override(language_of(recipient)):
+                message = notification.text + "\n\n" + _("Open in the portal: %(link)s") % {"link": link} + "\n"
             send_mail(
                 subject=email_subject(notification.text),
-                message=f"{notification.text}\n\nOpen in the portal: {link}\n",
+                message=message,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[recipient.email],
             )

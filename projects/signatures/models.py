@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clients.access import ScopedQuerySet
 from core.audit import audited
@@ -12,10 +13,10 @@ from projects.records import Project
 
 
 class SignatureMeaning(models.TextChoices):
-    APPROVAL = "approval", "Approval"
-    REJECTION = "rejection", "Rejection"
-    REVIEW = "review", "Review"
-    AUTHORSHIP = "authorship", "Authorship"
+    APPROVAL = "approval", _("Approval")
+    REJECTION = "rejection", _("Rejection")
+    REVIEW = "review", _("Review")
+    AUTHORSHIP = "authorship", _("Authorship")
 
 
 class SignatureQuerySet(ScopedQuerySet):
