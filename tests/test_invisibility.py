@@ -448,6 +448,10 @@ MASKS = [
     (re.compile(r"(/surveys/answer/)[^/\"]+"), r"\1<signed token with its time>"),
     (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"), "<datetime>"),
     (re.compile(r"^DTSTAMP[:;].*$", re.MULTILINE), "DTSTAMP:<now>"),
+    # A score's "Computed 02 Dec 2026 08:25 UTC" is the wall-clock time of the run that wrote it: the scheduled
+    # run refreshes it every 15 minutes whatever changed, so it carries no internal fact, and two snapshots taken
+    # a minute apart differ in it (CI failed on a minute boundary). Masked like the ISO times above.
+    (re.compile(r"\b\d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}\b"), "<display datetime>"),
 ]
 HEADERS = ("Content-Type", "Location", "ETag", "Content-Disposition")
 
