@@ -192,3 +192,15 @@ def can_view_as_client(user, client) -> bool:
     if can_lead(user):
         return True
     return is_project_manager(user) and client.projects.filter(manager_id=user.pk).exists()
+
+
+def client_reader(client):
+    """A stand-in reader for "what this client's users may see": an unsaved, never logged-in user of ``client`` with
+    the least privileged client role (viewer). Every read scope depends only on the role being a client role and on
+    the client (``scope_queryset``, the score lens), never on the person, so it reads exactly what each of the
+    client's users — approvers included — reads; being a viewer it can never sign or write. Used where the portal
+    hands a client's view to someone who is not signed in: the status report issued to the client
+    (``metrics.status_report``) and the payloads of the client's webhook endpoints (``integrations.payloads``)."""
+    from django.contrib.auth import get_user_model  # clients.models imports this module
+
+    return get_user_model()(username=f"reader:{client.slug}", role=Role.CLIENT_VIEWER, client=client, is_active=True)

@@ -1,8 +1,11 @@
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnAttestation, WebAuthnCredential
 
 from clients import services, two_factor
 from clients.models import Client, PMCertification, SecurityEventKind, SecurityPolicy, User
@@ -22,18 +25,25 @@ class ClientAdmin(ReasonAdmin):
 class UserAdmin(ReasonAdmin, DjangoUserAdmin):
     list_display = ["username", "full_name", "email", "role", "client", "is_active"]
     list_filter = ["role", "client", "is_active"]
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("Portal", {"fields": ("full_name", "role", "client")}))
-    add_fieldsets = (*DjangoUserAdmin.add_fieldsets, ("Portal", {"fields": ("full_name", "role", "client")}))
+    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Portal"), {"fields": ("full_name", "role", "client")}))
+    add_fieldsets = (*DjangoUserAdmin.add_fieldsets, (_("Portal"), {"fields": ("full_name", "role", "client")}))
     actions = ["reset_two_factor"]
 
-    @admin.action(description="Reset two-factor (lost phone): remove the authenticator and recovery codes")
+    @admin.action(description=_("Reset two-factor (lost phone): remove the authenticator and recovery codes"))
     def reset_two_factor(self, request, queryset):
         for user in queryset:
             two_factor.two_factor_disable(request=request, user=user, by=request.user)
+        count = queryset.count()
         self.message_user(
             request,
-            f"Two-factor reset for {queryset.count()} user(s): each sets it up again at the next login if their "
-            "role requires it.",
+            ngettext(
+                "Two-factor reset for %(count)d user: they set it up again at the next login if their role "
+                "requires it.",
+                "Two-factor reset for %(count)d users: each sets it up again at the next login if their role "
+                "requires it.",
+                count,
+            )
+            % {"count": count},
             messages.SUCCESS,
         )
 
@@ -89,7 +99,7 @@ class SecurityPolicyAdmin(ReasonAdmin):
 
 # Devices hold the authenticator's secret and the recovery codes: they are not shown or edited in the admin.
 # An administrator resets a user's two-factor with the user list's action (a security event records it).
-for _device_model in (TOTPDevice, StaticDevice):
+for _device_model in (TOTPDevice, StaticDevice, WebAuthnCredential, WebAuthnAttestation):
     try:
         admin.site.unregister(_device_model)
     except NotRegistered:

@@ -10,16 +10,16 @@ from core.languages import LANGUAGES
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
-        help_text="The 6 digits your authenticator app shows now, or one of your recovery codes.",
+        help_text=_("The 6 digits your authenticator app shows now, or one of your recovery codes."),
     )
 
 
 class PasswordConfirmForm(forms.Form):
     password = forms.CharField(
-        label="Your password", max_length=128, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Your password"), max_length=128, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -29,7 +29,7 @@ class PasswordConfirmForm(forms.Form):
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("The password is not correct; nothing was changed.")
+            raise forms.ValidationError(_("The password is not correct; nothing was changed."))
         return password
 
 

@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clients.access import ScopedQuerySet, can_manage_users
 from clients.roles import CLIENT_ROLES, STAFF_ROLES, Role
@@ -54,14 +56,14 @@ class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CLIENT_VIEWER)
     client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
     password_changed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the password was last set (password ageing, PASSWORD_MAX_AGE_DAYS)."
+        null=True, blank=True, help_text=_("When the password was last set (password ageing, PASSWORD_MAX_AGE_DAYS).")
     )
     language = models.CharField(
         max_length=10,
         choices=LANGUAGES,
         blank=True,
         default="",
-        help_text="The portal's language for this user (pages, e-mails, PDFs); empty: the browser's.",
+        help_text=_("The portal's language for this user (pages, e-mails, PDFs); empty: the browser's."),
     )
 
     objects = PortalUserManager()
@@ -75,7 +77,7 @@ class User(AbstractUser):
                     Q(role__in=[r.value for r in CLIENT_ROLES], client__isnull=False)
                     | Q(role__in=[r.value for r in STAFF_ROLES], client__isnull=True)
                 ),
-                violation_error_message="Client users need a client; CMO staff must not have one.",
+                violation_error_message=_("Client users need a client; CMO staff must not have one."),
             ),
         ]
 
@@ -106,10 +108,10 @@ class User(AbstractUser):
 
 
 class CertificationKind(models.TextChoices):
-    PMP = "pmp", "PMP"
-    PRINCE2 = "prince2", "PRINCE2"
-    CAPM = "capm", "CAPM"
-    INTERNAL = "internal", "Internal PM training"
+    PMP = "pmp", "PMP"  # i18n: exempt (a certification's name)
+    PRINCE2 = "prince2", "PRINCE2"  # i18n: exempt (a certification's name)
+    CAPM = "capm", "CAPM"  # i18n: exempt (a certification's name)
+    INTERNAL = "internal", _("Internal PM training")
 
 
 @audited()
@@ -123,7 +125,7 @@ class PMCertification(models.Model):
         null=True,
         blank=True,
         validators=[validate_date_in_range],
-        help_text="Empty for certificates that do not expire.",
+        help_text=_("Empty for certificates that do not expire."),
     )
 
     class Meta:
@@ -176,23 +178,23 @@ class CalendarFeedToken(models.Model):
 
 
 class SecurityEventKind(models.TextChoices):
-    LOGIN = "login", "Logged in"
-    LOGIN_FAILED = "login_failed", "Failed login"
-    LOCKED_OUT = "locked_out", "Locked out after failed logins"
-    LOGOUT = "logout", "Logged out"
-    TOKEN_ISSUED = "token_issued", "API token issued"
-    PASSWORD_CHANGED = "password_changed", "Password changed"
-    SIGNATURE_FAILED = "signature_failed", "Failed e-signature attempt"
-    EXPORT = "export", "Export downloaded"
-    VIEW_AS_STARTED = "view_as_started", "View as client started"
-    VIEW_AS_STOPPED = "view_as_stopped", "View as client ended"
-    VIEW_AS_REFUSED = "view_as_refused", "Refused while viewing as client"
-    TWO_FACTOR_ENABLED = "two_factor_enabled", "Two-factor authentication enabled"
-    TWO_FACTOR_DISABLED = "two_factor_disabled", "Two-factor authentication disabled"
-    TWO_FACTOR_VERIFIED = "two_factor_verified", "Second factor accepted at login"
-    TWO_FACTOR_FAILED = "two_factor_failed", "Wrong second-factor code"
-    RECOVERY_CODES_NEW = "recovery_codes_new", "New recovery codes issued"
-    PASSWORD_RESET_ASKED = "password_reset_asked", "Password reset asked for"
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOCKED_OUT = "locked_out", _("Locked out after failed logins")
+    LOGOUT = "logout", _("Logged out")
+    TOKEN_ISSUED = "token_issued", _("API token issued")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    SIGNATURE_FAILED = "signature_failed", _("Failed e-signature attempt")
+    EXPORT = "export", _("Export downloaded")
+    VIEW_AS_STARTED = "view_as_started", _("View as client started")
+    VIEW_AS_STOPPED = "view_as_stopped", _("View as client ended")
+    VIEW_AS_REFUSED = "view_as_refused", _("Refused while viewing as client")
+    TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-factor authentication enabled")
+    TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor authentication disabled")
+    TWO_FACTOR_VERIFIED = "two_factor_verified", _("Second factor accepted at login")
+    TWO_FACTOR_FAILED = "two_factor_failed", _("Wrong second-factor code")
+    RECOVERY_CODES_NEW = "recovery_codes_new", _("New recovery codes issued")
+    PASSWORD_RESET_ASKED = "password_reset_asked", _("Password reset asked for")
 
 
 class SecurityEventQuerySet(ScopedQuerySet):
@@ -234,19 +236,19 @@ class SecurityPolicy(models.Model):
     log in with a second factor. A role that requires it is sent to enrol at its next login (``clients.two_factor``).
     """
 
-    require_2fa_client_viewer = models.BooleanField("Require two-factor for client viewers", default=False)
-    require_2fa_client_approver = models.BooleanField("Require two-factor for client approvers", default=False)
-    require_2fa_project_manager = models.BooleanField("Require two-factor for project managers", default=False)
-    require_2fa_leadership = models.BooleanField("Require two-factor for leadership", default=False)
-    require_2fa_admin = models.BooleanField("Require two-factor for administrators", default=False)
+    require_2fa_client_viewer = models.BooleanField(_("Require two-factor for client viewers"), default=False)
+    require_2fa_client_approver = models.BooleanField(_("Require two-factor for client approvers"), default=False)
+    require_2fa_project_manager = models.BooleanField(_("Require two-factor for project managers"), default=False)
+    require_2fa_leadership = models.BooleanField(_("Require two-factor for leadership"), default=False)
+    require_2fa_admin = models.BooleanField(_("Require two-factor for administrators"), default=False)
 
     class Meta:
-        verbose_name = "security policy"
-        verbose_name_plural = "security policy"
+        verbose_name = _("security policy")
+        verbose_name_plural = _("security policy")
         constraints = [models.CheckConstraint(name="security_policy_single_row", condition=Q(pk=1))]
 
     def __str__(self) -> str:
-        return "Security policy"
+        return gettext("Security policy")
 
     @classmethod
     def current(cls) -> "SecurityPolicy":

@@ -14,8 +14,10 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
-EXPIRED_MESSAGE = "Your password is older than {days} days: choose a new one to go on."
+from clients import two_factor
+
 # The two-factor pages too: a login waiting for its second factor finishes it first (clients.two_factor).
 ALLOWED_URL_NAMES = ("password_change", "password_change_done", "logout", "two-factor-verify", "two-factor")
 
@@ -29,7 +31,12 @@ def password_expired(user) -> bool:
 
 
 def expired_message() -> str:
-    return EXPIRED_MESSAGE.format(days=settings.PASSWORD_MAX_AGE_DAYS)
+    days = settings.PASSWORD_MAX_AGE_DAYS
+    return ngettext(
+        "Your password is older than %(days)d day: choose a new one to go on.",
+        "Your password is older than %(days)d days: choose a new one to go on.",
+        days,
+    ) % {"days": days}
 
 
 class PasswordAgeMiddleware:
@@ -40,6 +47,7 @@ class PasswordAgeMiddleware:
         user = getattr(request, "user", None)
         if user is not None and password_expired(user):
             allowed = {reverse(name) for name in ALLOWED_URL_NAMES}
+            allowed |= two_factor.passkey_ceremony_paths(two_factor.pending_step(request))
             if request.path not in allowed and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": expired_message()}, status=403)

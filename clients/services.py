@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clients import access
 from clients.models import CLIENT_ROLES, CalendarFeedToken, Client, Role, User
@@ -19,9 +20,9 @@ CALENDAR_FEED_LAST_USED_PRECISION = dt.timedelta(hours=1)  # calendar apps poll 
 
 def _check_role_client(role: str, client: Client | None) -> None:
     if role in CLIENT_ROLES and client is None:
-        raise ValidationError({"client": ["A client user needs a client."]})
+        raise ValidationError({"client": [_("A client user needs a client.")]})
     if role not in CLIENT_ROLES and client is not None:
-        raise ValidationError({"client": ["CMO staff (project managers, leadership, admins) have no client."]})
+        raise ValidationError({"client": [_("CMO staff (project managers, leadership, admins) have no client.")]})
 
 
 @transaction.atomic
@@ -65,9 +66,9 @@ def user_deactivate(*, actor: User, user: User, reason: str) -> User:
     from core.audit import audit_context
 
     if not access.can_manage_users(actor):
-        raise PermissionDenied("Only administrators deactivate users.")
+        raise PermissionDenied(_("Only administrators deactivate users."))
     if not (reason or "").strip():
-        raise ValidationError({"reason": ["Say why the account is deactivated (audit trail)."]})
+        raise ValidationError({"reason": [_("Say why the account is deactivated (audit trail).")]})
     with audit_context(actor=actor, reason=reason.strip()):
         User.objects.filter(pk=user.pk).update(is_active=False)
         tokens_revoke(user=user)
@@ -82,7 +83,7 @@ def client_create(*, actor: User | None, name: str, slug: str, active: bool = Tr
     from core.audit import audit_context
 
     if actor is not None and not access.can_manage_users(actor):
-        raise PermissionDenied("Only administrators create clients.")
+        raise PermissionDenied(_("Only administrators create clients."))
     client = Client(name=(name or "").strip(), slug=slug, active=active)
     client.full_clean()
     with audit_context(actor=actor, reason=(reason or "").strip() or "Client onboarded"):
@@ -99,7 +100,7 @@ def client_update(*, actor: User, client: Client, reason: str, name: str | None 
     from core.audit import audit_context
 
     if not access.can_manage_users(actor):
-        raise PermissionDenied("Only administrators change clients.")
+        raise PermissionDenied(_("Only administrators change clients."))
     client = Client.objects.select_for_update().get(pk=client.pk)
     changes: dict[str, object] = {}
     if name is not None and name.strip() != client.name:
@@ -109,7 +110,7 @@ def client_update(*, actor: User, client: Client, reason: str, name: str | None 
     if not changes:
         return client
     if not (reason or "").strip():
-        raise ValidationError({"reason": ["Say why the client is renamed or (de)activated (audit trail)."]})
+        raise ValidationError({"reason": [_("Say why the client is renamed or (de)activated (audit trail).")]})
     for field, value in changes.items():
         setattr(client, field, value)
     client.full_clean()
@@ -133,7 +134,7 @@ def calendar_feed_token_hash(secret: str) -> str:
 
 def _require_self_or_admin(actor: User, user: User) -> None:
     if not (actor.is_authenticated and actor.is_active and (actor.pk == user.pk or actor.role == Role.ADMIN)):
-        raise PermissionDenied("Only the user or an administrator manages a calendar link.")
+        raise PermissionDenied(_("Only the user or an administrator manages a calendar link."))
 
 
 @transaction.atomic
@@ -142,7 +143,7 @@ def calendar_feed_token_issue(*, actor: User, user: User) -> tuple[CalendarFeedT
     _require_self_or_admin(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)  # two resets at once: the second waits, one stays active
     if not user.is_active:
-        raise ValidationError({"user": ["An inactive user cannot have a calendar link."]})
+        raise ValidationError({"user": [_("An inactive user cannot have a calendar link.")]})
     CalendarFeedToken.objects.active().filter(user=user).update(revoked_at=timezone.now())
     secret = secrets.token_urlsafe(CALENDAR_FEED_SECRET_BYTES)
     token = CalendarFeedToken.objects.create(user=user, token_hash=calendar_feed_token_hash(secret))
@@ -188,9 +189,9 @@ def user_language_set(*, actor: User, user: User, language: str) -> bool:
     from core.languages import LANGUAGE_CODES
 
     if not (actor.is_authenticated and actor.is_active and (actor.pk == user.pk or access.can_manage_users(actor))):
-        raise PermissionDenied("Only the user or an administrator chooses the user's language.")
+        raise PermissionDenied(_("Only the user or an administrator chooses the user's language."))
     if language and language not in LANGUAGE_CODES:
-        raise ValidationError({"language": ["Choose one of the portal's languages."]})
+        raise ValidationError({"language": [_("Choose one of the portal's languages.")]})
     if user.language == language:
         return False
     with audit_context(actor=actor, reason="Language changed"):

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
@@ -26,7 +27,9 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         user, token = super().authenticate_credentials(key)
         if token_expired(token):
             token.delete()
-            raise exceptions.AuthenticationFailed("The token has expired: ask for a new one at /api/v1/auth/token/.")
+            raise exceptions.AuthenticationFailed(
+                _("The token has expired: ask for a new one at %(url)s.") % {"url": "/api/v1/auth/token/"}
+            )
         if password_expired(user):
             raise exceptions.AuthenticationFailed(expired_message())
         return user, token
@@ -34,5 +37,5 @@ class ExpiringTokenAuthentication(TokenAuthentication):
 
 def tokens_revoke(*, user) -> int:
     """Every API token of ``user`` stops working (sign-out of the API, a password change, a deactivation)."""
-    deleted, _ = Token.objects.filter(user=user).delete()
+    deleted, _by_model = Token.objects.filter(user=user).delete()
     return deleted

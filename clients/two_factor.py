@@ -1,11 +1,14 @@
-"""Two-factor login (issue 15): a TOTP authenticator app, ten single-use recovery codes, and a per-role requirement.
+"""Two-factor login (issue 15): a TOTP authenticator app, passkeys (WebAuthn, ``clients.passkeys``), ten
+single-use recovery codes, and a per-role requirement.
 
-A correct password logs the user in as Django always did; when the user has a confirmed authenticator, or their
-role requires one (``SecurityPolicy``), the login marks the session as waiting for the second factor
-(``SESSION_KEY``: "verify" or "enrol"). ``TwoFactorMiddleware`` then lets that session reach only the step's page
-and logout: pages redirect there, the API answers 403. The mark is set at login, so a request costs no query.
-API tokens: ``POST /api/v1/auth/token/`` asks a user with an authenticator for a code too (``otp``), and refuses a
-user whose role requires one and who has none; a token issued is then used without a code, as before.
+A correct password logs the user in as Django always did; when the user has a confirmed authenticator or a passkey,
+or their role requires a second factor (``SecurityPolicy``), the login marks the session as waiting for it
+(``SESSION_KEY``: "verify" or "enrol"). ``TwoFactorMiddleware`` then lets that session reach only the step's page,
+the step's passkey ceremony and logout: pages redirect there, the API answers 403. The mark is set at login, so a
+request costs no query.
+API tokens: ``POST /api/v1/auth/token/`` asks a user with a second factor for a code too (``otp``: the
+authenticator's or a recovery code; a passkey cannot be checked there), and refuses a user whose role requires one
+and who has none; a token issued is then used without a code, as before.
 E-signatures are not touched: signing re-enters the password (21 CFR 11.200), on top of the second factor.
 """
 
@@ -23,11 +26,14 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+from django_otp_webauthn.models import WebAuthnCredential
 
 from clients.models import SecurityEventKind, SecurityPolicy
 from clients.security import security_event_record
@@ -37,9 +43,13 @@ VERIFY, ENROL = "verify", "enrol"
 PENDING_KEY_SESSION = "two_factor_pending_key"
 RECOVERY_CODE_COUNT = 10
 STEP_PAGES = {VERIFY: "two-factor-verify", ENROL: "two-factor"}
-VERIFY_MESSAGE = "Enter the code from your authenticator app to finish logging in."
-ENROL_MESSAGE = "Your role requires two-factor authentication: set up an authenticator app to go on."
-WRONG_CODE = "That code is not right (or was already used). Nothing was changed."
+# The passkey ceremonies a session waiting for its second factor may run (the ``passkey`` route's steps).
+STEP_PASSKEY_CEREMONIES = {VERIFY: ("verify-begin", "verify-complete"), ENROL: ("register-begin", "register-complete")}
+VERIFY_MESSAGE = gettext_lazy("Finish logging in with your second factor: your passkey or an authenticator code.")
+ENROL_MESSAGE = gettext_lazy(
+    "Your role requires two-factor authentication: set up an authenticator app or a passkey to go on."
+)
+WRONG_CODE = gettext_lazy("That code is not right (or was already used). Nothing was changed.")
 TOTP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 
@@ -51,13 +61,32 @@ def confirmed_totp(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
+def passkeys_of(user):
+    """The user's passkeys, the most recently added first."""
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("-created_at", "-pk")
+
+
+def has_passkey(user) -> bool:
+    return passkeys_of(user).exists()
+
+
+def has_second_factor(user) -> bool:
+    """An authenticator app or a passkey (recovery codes alone are no second factor: they come with one)."""
+    return confirmed_totp(user) is not None or has_passkey(user)
+
+
+def is_verified(request) -> bool:
+    """This session passed a second factor (at login, or by setting one up)."""
+    return DEVICE_ID_SESSION_KEY in request.session
+
+
 def role_requires_two_factor(user) -> bool:
     return SecurityPolicy.current().requires_two_factor(user.role)
 
 
 def login_step(user) -> str | None:
-    """What a password login still needs: a code ("verify"), an authenticator first ("enrol"), or nothing."""
-    if confirmed_totp(user) is not None:
+    """What a password login still needs: a second factor ("verify"), one set up first ("enrol"), or nothing."""
+    if has_second_factor(user):
         return VERIFY
     if role_requires_two_factor(user):
         return ENROL
@@ -79,6 +108,11 @@ def _mark_login(sender, request, user, **kwargs) -> None:
         request.session.pop(SESSION_KEY, None)
 
 
+def passkey_ceremony_paths(step: str | None) -> set[str]:
+    """The passkey ceremony a session waiting for its second factor may run (none when nothing waits)."""
+    return {reverse("passkey", kwargs={"step": name}) for name in STEP_PASSKEY_CEREMONIES.get(step or "", ())}
+
+
 def connect() -> None:
     user_logged_in.connect(_mark_login, dispatch_uid="two-factor-login-step")
 
@@ -93,7 +127,7 @@ class TwoFactorMiddleware:
         step = pending_step(request)
         if step and getattr(request, "user", None) is not None and request.user.is_authenticated:
             page = reverse(STEP_PAGES[step])
-            allowed = {page, reverse("logout")}
+            allowed = {page, reverse("logout"), *passkey_ceremony_paths(step)}
             static = "/" + settings.STATIC_URL.lstrip("/")
             if request.path not in allowed and not request.path.startswith(static):
                 if request.path.startswith("/api/"):
@@ -124,7 +158,7 @@ def _code_check(*, request, user, code: str):
     security events."""
     code = normalise_code(code)
     if not code:
-        return None, "Enter the 6-digit code from your authenticator app, or a recovery code."
+        return None, _("Enter the 6-digit code from your authenticator app, or a recovery code.")
     device_class = TOTPDevice if code.isdigit() else StaticDevice
     with transaction.atomic():
         device = device_class.objects.select_for_update().filter(user=user, confirmed=True).first()
@@ -134,7 +168,7 @@ def _code_check(*, request, user, code: str):
             until = _throttled_until(device)
             if until is not None:
                 wait = max(1, int((until - timezone.now()).total_seconds()) + 1)
-                return None, f"Too many wrong codes: wait {wait} seconds and try again."
+                return None, _("Too many wrong codes: wait %(seconds)s seconds and try again.") % {"seconds": wait}
             ok = device.verify_token(code)
     method = "recovery_code" if device_class is StaticDevice else "totp"
     if not ok:
@@ -161,10 +195,15 @@ def api_code_check(*, request, user, code: str) -> str | None:
     """The token endpoint's second factor: None when the user may have a token, else why not."""
     step = login_step(user)
     if step == ENROL:
-        return "Your role requires two-factor authentication: set it up in the portal first."
+        return _("Your role requires two-factor authentication: set it up in the portal first.")
     if step == VERIFY:
+        if confirmed_totp(user) is None and recovery_codes_left(user) == 0:
+            return _(
+                "This account's second factor is a passkey, which the API cannot check: set up an authenticator "
+                "app or recovery codes in the portal to get a token."
+            )
         if not code:
-            return "This account uses two-factor authentication: send the current code as 'otp'."
+            return _("This account uses two-factor authentication: send the current code as 'otp'.")
         device, message = _code_check(request=request, user=user, code=code)
         return None if device is not None else message
     return None
@@ -239,10 +278,11 @@ def recovery_codes_renew(*, request, user) -> list[str]:
 
 @transaction.atomic
 def two_factor_disable(*, request, user, by=None) -> None:
-    """Remove the authenticator and the recovery codes (the user's own choice, or an administrator's for a lost
-    phone: ``by``). A role that requires two-factor is sent to enrol again at the next login."""
+    """Remove the authenticator, the passkeys and the recovery codes (the user's own choice, or an administrator's
+    for a lost phone: ``by``). A role that requires two-factor is sent to enrol again at the next login."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    WebAuthnCredential.objects.filter(user=user).delete()
     if request is not None and getattr(request, "user", None) == user:
         request.session.pop(DEVICE_ID_SESSION_KEY, None)
     detail = {"by": by.get_username()} if by is not None else {}

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clients import services, two_factor
+from clients import passkeys, services, two_factor
 from clients.forms import CodeForm, LanguageForm, LocalisedPasswordResetForm, PasswordConfirmForm
 from clients.models import SecurityEventKind
 from clients.security import security_event_record
@@ -134,19 +134,22 @@ def two_factor_verify(request):
                 return redirect(_safe_next(request))
             form.add_error("code", message)
         status = 400
-    context = {"form": form, "next": _next_param(request)}
+    context = {"form": form, "next": _next_param(request), **passkeys.verify_context(request)}
     return render(request, "clients/two_factor_verify.html", context, status=status)
 
 
 @login_required
 def two_factor_settings(request):
-    """Set up an authenticator app (QR code, secret, a code to confirm), renew recovery codes, or turn it off."""
+    """Set up an authenticator app (QR code, secret, a code to confirm) or passkeys (named; removed with the
+    password), renew recovery codes, or turn it all off."""
     user = request.user
     device = two_factor.confirmed_totp(user)
+    any_factor = two_factor.has_second_factor(user)
     required = two_factor.role_requires_two_factor(user)
     action = request.POST.get("action", "")
     enrol_form = CodeForm(request.POST if action == "enrol" else None)
     password_form = PasswordConfirmForm(request.POST if action in ("renew", "disable") else None, user=user)
+    passkey_remove_form = PasswordConfirmForm(request.POST if action == "passkey-remove" else None, user=user)
     new_codes: list[str] | None = None
     status = 200
     if request.method == "POST":
@@ -156,29 +159,45 @@ def two_factor_settings(request):
             )
             if new_codes is None:
                 enrol_form.add_error("code", two_factor.WRONG_CODE)
-        elif action == "renew" and device is not None and password_form.is_valid():
+        elif action == "renew" and any_factor and password_form.is_valid():
             new_codes = two_factor.recovery_codes_renew(request=request, user=user)
-        elif action == "disable" and device is not None and password_form.is_valid():
+        elif action == "disable" and any_factor and password_form.is_valid():
             if required:
-                password_form.add_error(None, "Your role requires two-factor authentication: it stays on.")
+                password_form.add_error(None, _("Your role requires two-factor authentication: it stays on."))
             else:
                 two_factor.two_factor_disable(request=request, user=user)
-                messages.success(request, "Two-factor authentication is off.")
+                messages.success(request, _("Two-factor authentication is off."))
                 return redirect("two-factor")
+        elif action == "passkey-name":
+            named, new_codes = passkeys.passkey_name_post(request, user)
+            if named and new_codes is None:
+                return redirect(_next_param(request) or "two-factor")
+        elif action == "passkey-remove":
+            passkey = passkeys.passkey_for(user, request.POST.get("passkey"))  # another user's: 404
+            if passkey_remove_form.is_valid():
+                refused = passkeys.passkey_remove(request=request, user=user, passkey=passkey)
+                if not refused:
+                    messages.success(request, _("The passkey “%(name)s” was removed.") % {"name": passkey.name})
+                    return redirect("two-factor")
+                passkey_remove_form.add_error(None, refused)
         elif action not in ("enrol", "renew", "disable"):
-            messages.error(request, "Unknown action: nothing was changed.")
+            messages.error(request, _("Unknown action: nothing was changed."))
         if new_codes is None:
             status = 400
         device = two_factor.confirmed_totp(user)
+        any_factor = two_factor.has_second_factor(user)
     context = {
         "device": device,
+        "any_factor": any_factor,
         "required": required,
         "pending": two_factor.pending_step(request) == two_factor.ENROL,
         "enrol_form": enrol_form,
         "password_form": password_form,
+        "passkey_remove_form": passkey_remove_form,
         "new_codes": new_codes,
-        "codes_left": two_factor.recovery_codes_left(user) if device else 0,
+        "codes_left": two_factor.recovery_codes_left(user) if any_factor else 0,
         "next": _next_param(request),
+        **passkeys.settings_context(request),
     }
     if device is None:
         key = two_factor.pending_key(request)

@@ -17,6 +17,7 @@ from projects.documents.api import DocumentViewSet
 from projects.issues.api import IssueViewSet
 from projects.milestones.api import MilestoneViewSet
 from projects.notifications.api import NotificationViewSet
+from projects.plan_imports.api import NewProjectPlanImportView, ProjectPlanImportView
 from projects.plan_templates.api import TemplateViewSet
 from projects.quality.api import BatchViewSet, QualityEventViewSet
 from projects.risks.api import RiskViewSet
@@ -53,5 +54,7 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("portfolio/lean/", LeanPortfolioView.as_view(), name="portfolio-lean"),
     path("search/", SearchView.as_view(), name="search"),
+    path("projects/<int:pk>/plan-import/", ProjectPlanImportView.as_view(), name="project-plan-import"),
+    path("plan-imports/", NewProjectPlanImportView.as_view(), name="plan-import"),
     path("", include(router.urls)),
 ]

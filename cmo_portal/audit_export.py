@@ -4,6 +4,7 @@ makes, from the events read in chunks with progress; each download is recorded a
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clients import access
 from clients.models import SecurityEventKind
@@ -17,23 +18,24 @@ from metrics.export_jobs.models import ExportKind
 CHUNK = 500
 
 
-def _refusal(form: AuditReportFilterForm, start: str) -> ValidationError:
-    errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-    return ValidationError(f"{start}: {errors}", code="filters")
+def _errors(form: AuditReportFilterForm) -> str:
+    return "; ".join(str(e) for errs in form.errors.values() for e in errs)
 
 
 def audit_parameters(user, posted: dict) -> dict:
     """The report's filters as posted, validated as the page validates them; only the filled ones are kept."""
     form = AuditReportFilterForm(posted, user=user)
     if not form.is_valid():
-        raise _refusal(form, "The filters are not valid")
+        raise ValidationError(_("The filters are not valid: %(errors)s") % {"errors": _errors(form)}, code="filters")
     return {name: str(posted[name]) for name in form.fields if posted.get(name)}
 
 
 def _filters(user, parameters: dict):
     form = AuditReportFilterForm(parameters, user=user)  # again: a project the user no longer sees is refused
     if not form.is_valid():
-        raise _refusal(form, "The filters are no longer valid")
+        raise ValidationError(
+            _("The filters are no longer valid: %(errors)s") % {"errors": _errors(form)}, code="filters"
+        )
     return form.filters()
 
 

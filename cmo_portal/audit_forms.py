@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from clients.models import SecurityEventKind, User
 from cmo_portal.audit_report import AuditFilters, record_type_choices
@@ -11,22 +12,22 @@ from projects.records import Project
 
 
 class AuditReportFilterForm(forms.Form):
-    date_from = PlausibleDateField(required=False, label="From (UTC)")
-    date_to = PlausibleDateField(required=False, label="To (UTC, inclusive)")
+    date_from = PlausibleDateField(required=False, label=_("From (UTC)"))
+    date_to = PlausibleDateField(required=False, label=_("To (UTC, inclusive)"))
     actor = forms.ModelChoiceField(
-        queryset=User.objects.order_by("username"), required=False, label="User", empty_label="Everyone"
+        queryset=User.objects.order_by("username"), required=False, label=_("User"), empty_label=_("Everyone")
     )
-    record_type = forms.ChoiceField(required=False, label="Record type")
+    record_type = forms.ChoiceField(required=False, label=_("Record type"))
     project = forms.ModelChoiceField(
-        queryset=Project.objects.none(), required=False, label="Project", empty_label="All projects"
+        queryset=Project.objects.none(), required=False, label=_("Project"), empty_label=_("All projects")
     )
     kind = forms.ChoiceField(
-        required=False, label="Security event", choices=[("", "All kinds"), *SecurityEventKind.choices]
+        required=False, label=_("Security event"), choices=[("", _("All kinds")), *SecurityEventKind.choices]
     )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["record_type"].choices = [("", "All records"), *record_type_choices()]
+        self.fields["record_type"].choices = [("", _("All records")), *record_type_choices()]
         self.fields["actor"].label_from_instance = lambda u: f"{u.display_name} ({u.username})"
         if user is not None:
             self.fields["project"].queryset = Project.objects.for_user(user).order_by("code")
@@ -36,7 +37,7 @@ class AuditReportFilterForm(forms.Form):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            raise forms.ValidationError("The start date is after the end date.", code="date_order")
+            raise forms.ValidationError(_("The start date is after the end date."), code="date_order")
         return data
 
     def filters(self) -> AuditFilters:

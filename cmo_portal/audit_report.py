@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from clients.models import SecurityEvent, User
 from projects.audit import AuditEntry, Change, audit_entries, audit_events, tracked_event_models
@@ -158,7 +160,8 @@ def pdf_text(value):
     if not isinstance(value, str):
         return value
     if len(value) > PDF_TEXT_LIMIT:
-        value = f"{value[:PDF_TEXT_LIMIT]}… ({len(value):,} characters in all: the CSV has them)"
+        total = number_format(len(value), force_grouping=True)
+        value = value[:PDF_TEXT_LIMIT] + "… " + _("(%(count)s characters in all: the CSV has them)") % {"count": total}
     return _LONG_WORD.sub(
         lambda word: "\u200b".join(word[0][i : i + PDF_WORD_CHUNK] for i in range(0, len(word[0]), PDF_WORD_CHUNK)),
         value,

@@ -3,6 +3,7 @@
 import pgtrigger
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditChainLink(models.Model):
@@ -11,8 +12,8 @@ class AuditChainLink(models.Model):
     event_table = models.CharField(max_length=80)
     event_id = models.BigIntegerField()
     event_created_at = models.DateTimeField()
-    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the event row and its context.")
-    chain_hash = models.CharField(max_length=64, help_text="SHA-256 of the previous link and this content.")
+    content_hash = models.CharField(max_length=64, help_text=_("SHA-256 of the event row and its context."))
+    chain_hash = models.CharField(max_length=64, help_text=_("SHA-256 of the previous link and this content."))
     sealed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

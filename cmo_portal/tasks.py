@@ -23,6 +23,9 @@ def verify_audit_chain() -> bool:
     report = audit_verify()
     if not report.ok:
         logger.error("Audit chain broken: %s", report.problem)
+        from django.utils.text import format_lazy
+        from django.utils.translation import gettext_lazy
+
         from clients.models import Role, User
         from projects.notifications.services import notify
 
@@ -30,7 +33,10 @@ def verify_audit_chain() -> bool:
             recipients=User.objects.filter(role__in=[Role.LEADERSHIP, Role.ADMIN], is_active=True),
             kind="audit_chain_broken",
             project=None,
-            text=f"The audit trail's hash chain is broken: {report.problem}. Inspect before the next release.",
+            text=format_lazy(
+                gettext_lazy("The audit trail's hash chain is broken: {problem}. Inspect before the next release."),
+                problem=report.problem,
+            ),
             url="",
         )
     return report.ok

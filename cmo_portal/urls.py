@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from clients import passkeys
 from clients import views as client_views
 from cmo_portal import dashboard, health, views_audit, views_view_as
 from metrics.export_jobs import views as export_views
@@ -19,6 +20,7 @@ from projects.documents import views as document_views
 from projects.issues import views as issue_views
 from projects.milestones import views as milestone_views
 from projects.notifications import views as notification_views
+from projects.plan_imports import views as plan_import_views
 from projects.quality import views as quality_views
 from projects.risks import views as risk_views
 from projects.search import views as search_views
@@ -29,6 +31,7 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("projects/", project_views.project_list, name="project-list"),
     path("projects/new/", project_views.project_create, name="project-create"),
+    path("projects/new/from-plan/", plan_import_views.project_create_from_plan, name="plan-import-new"),
     path("projects/<int:pk>/", project_views.project_detail, name="project-detail"),
     path("projects/<int:pk>/start/", project_views.project_start, name="project-start"),
     path("projects/<int:pk>/baselines/", project_views.project_baselines, name="project-baselines"),
@@ -107,6 +110,7 @@ urlpatterns = [
     path("accounts/sso/callback/", sso_views.sso_callback, name="sso-callback"),
     path("accounts/two-factor/", client_views.two_factor_settings, name="two-factor"),
     path("accounts/two-factor/verify/", client_views.two_factor_verify, name="two-factor-verify"),
+    path("accounts/two-factor/passkey/<slug:step>/", passkeys.passkey_ceremony, name="passkey"),
     path("accounts/language/", client_views.language_set, name="language-set"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("cmo_portal.api_urls")),

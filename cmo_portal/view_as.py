@@ -12,9 +12,13 @@ refused with a 403 page and a security event; so are start and stop. The API (``
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.shortcuts import render
 from django.template.response import SimpleTemplateResponse
+from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from clients import access
 from clients.models import Client, SecurityEventKind, User
@@ -86,17 +90,33 @@ def approvers_to_view_as(*, actor, client: Client) -> list[User]:
     )
 
 
+def _shown(message, **params) -> str:
+    """``message`` (a lazy text) with ``params``, in the language of whoever reads it (a lazy string)."""
+    return lazy(lambda: message % params, str)()
+
+
+def _recorded(text) -> str:
+    """A refusal's words in the security event: always in the portal's language, whoever was refused."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
 def _refusal(actor, client: Client, target: User | None) -> str:
     if not access.is_staff_user(actor):
-        return "Only CMO staff can view the portal as a client."
+        return _("Only CMO staff can view the portal as a client.")
     if not client.active:
-        return f"{client.name} is not an active client: there is nothing to view as."
+        return _shown(_("%(client)s is not an active client: there is nothing to view as."), client=client.name)
     if not access.can_view_as_client(actor, client):
-        return f"You can view as a client only for the clients of projects you manage; {client.name} is not one."
+        return _shown(
+            _("You can view as a client only for the clients of projects you manage; %(client)s is not one."),
+            client=client.name,
+        )
     if target is not None and target.client_id == client.pk and not target.is_active:
-        return f"{target.display_name} is no longer an active user of {client.name}."
+        return _shown(
+            _("%(user)s is no longer an active user of %(client)s."), user=target.display_name, client=client.name
+        )
     if target is None or not (access.is_client_approver(target) and target.client_id == client.pk):
-        return f"Choose one of {client.name}'s approvers."
+        return _shown(_("Choose one of %(client)s's approvers."), client=client.name)
     return ""
 
 
@@ -116,7 +136,7 @@ def view_as_start(*, request, actor, client: Client, target: User | None) -> Vie
     """Start viewing as ``target`` (an active approver of ``client``); a refusal is a security event too."""
     reason = _refusal(actor, client, target)
     if reason:
-        detail = {"client": client.name, "client_id": client.pk, "refused": reason}
+        detail = {"client": client.name, "client_id": client.pk, "refused": _recorded(reason)}
         if target is not None:
             detail |= {"viewed_as": target.get_username(), "viewed_as_id": target.pk}
         security_event_record(kind=SecurityEventKind.VIEW_AS_REFUSED, request=request, user=actor, **detail)
@@ -204,7 +224,7 @@ def refused(request, view_as: ViewAs, *, reason: str, status: int = 403):
         user=view_as.actor,
         method=request.method,
         path=request.path[:500],
-        refused=reason,
+        refused=_recorded(reason),
         **_detail(view_as.user, view_as.client),
     )
     return render(request, "view_as/refused.html", {"reason": reason}, status=status)
@@ -228,7 +248,7 @@ def _run_read_only(request, view_as: ViewAs, view_func, view_args, view_kwargs):
         return refused(
             request,
             view_as,
-            reason="This page records something when it is opened, so it cannot be shown while viewing as a client.",
+            reason=_("This page records something when it is opened, so it cannot be shown while viewing as a client."),
         )
     return response
 
@@ -262,8 +282,14 @@ class ViewAsMiddleware:
             return refused(
                 request,
                 view_as,
-                reason=f"You are viewing the portal as {view_as.user.display_name} of {view_as.client.name}: "
-                "nothing can be changed. Exit \u201cview as\u201d to act as yourself.",
+                reason=_shown(
+                    _(
+                        "You are viewing the portal as %(user)s of %(client)s: nothing can be changed. "
+                        "Exit “view as” to act as yourself."
+                    ),
+                    user=view_as.user.display_name,
+                    client=view_as.client.name,
+                ),
             )
         if request.method == "OPTIONS" or url_name not in CLIENT_PAGES:
             return None  # any other page: the staff member's own (never a staff page as the client)

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from clients import access
@@ -27,7 +28,11 @@ def _filter_form(request) -> AuditReportFilterForm:
 
 def _refused(form: AuditReportFilterForm) -> HttpResponse:
     errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-    return HttpResponse(f"The filters are not valid: {errors}", status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponse(
+        _("The filters are not valid: %(errors)s") % {"errors": errors},
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 def _query_without(request, *names: str) -> str:

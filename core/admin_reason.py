@@ -12,20 +12,21 @@ from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_context
 
 REASON_FIELD = "reason"
-REASON_REQUIRED = "Say why you make this change: the reason goes into the GxP audit trail."
+REASON_REQUIRED = _("Say why you make this change: the reason goes into the GxP audit trail.")
 
 
 def _reason_field() -> forms.CharField:
     return forms.CharField(
-        label="Reason for this change",
+        label=_("Reason for this change"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when you change anything on this page: it goes into the audit trail.",
+        help_text=_("Required when you change anything on this page: it goes into the audit trail."),
     )
 
 
@@ -70,7 +71,7 @@ class ReasonAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
         if obj is not None and REASON_FIELD not in flatten_fieldsets(fieldsets):
-            fieldsets.append(("Why", {"fields": [REASON_FIELD]}))
+            fieldsets.append((_("Why"), {"fields": [REASON_FIELD]}))
         return fieldsets
 
     def get_form(self, request, obj=None, change=False, **kwargs):

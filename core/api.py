@@ -1,5 +1,6 @@
 """The API's base viewsets: scoping by ``for_user`` is applied here, once."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
@@ -67,13 +68,13 @@ class VersionedUpdateMixin:
         header = request.headers.get("If-Match")
         if not header:
             return Response(
-                {"non_field_errors": ["Send If-Match with the ETag from a GET of this record."]},
+                {"non_field_errors": [_("Send If-Match with the ETag from a GET of this record.")]},
                 status=status.HTTP_428_PRECONDITION_REQUIRED,
             )
         if header.strip() != etag_for(instance):
             return Response(
                 {
-                    "non_field_errors": ["The record was changed by someone else since you read it. GET it again."],
+                    "non_field_errors": [_("The record was changed by someone else since you read it. GET it again.")],
                     "current_version": instance.version,
                 },
                 status=status.HTTP_412_PRECONDITION_FAILED,

@@ -4,6 +4,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -32,7 +33,7 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(_django_validation_detail(exc))
     elif isinstance(exc, IntegrityError):
         return Response(
-            {"non_field_errors": ["The change conflicts with existing data (a duplicate or a broken rule)."]},
+            {"non_field_errors": [_("The change conflicts with existing data (a duplicate or a broken rule).")]},
             status=status.HTTP_400_BAD_REQUEST,
         )
     elif isinstance(exc, Http404):

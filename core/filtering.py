@@ -22,6 +22,7 @@ import re
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_filters import filters as base_filters
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
@@ -31,8 +32,8 @@ from rest_framework.pagination import PageNumberPagination
 
 INTEGER_TEXT = re.compile(r"-?[0-9]+")
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
-EMPTY_MESSAGE = "Give a value, or leave the parameter out."
-REPEATED_MESSAGE = "Give this parameter once."
+EMPTY_MESSAGE = _("Give a value, or leave the parameter out.")
+REPEATED_MESSAGE = _("Give this parameter once.")
 
 
 # --- Form fields: the exact spelling of each type ------------------------------------------------------------------
@@ -41,7 +42,7 @@ REPEATED_MESSAGE = "Give this parameter once."
 class StrictIntegerFormField(forms.Field):
     """A whole number in ASCII digits, optionally negative; ``1.0``, ``1e3``, ``+1`` and ``１`` are refused."""
 
-    default_error_messages = {"invalid": "Give a whole number (digits only)."}
+    default_error_messages = {"invalid": _("Give a whole number (digits only).")}
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -55,7 +56,7 @@ class StrictBooleanFormField(forms.Field):
     """``true`` or ``false``, nothing else (no ``1``, ``yes``, ``on``)."""
 
     widget = forms.TextInput
-    default_error_messages = {"invalid": "Give true or false."}
+    default_error_messages = {"invalid": _("Give true or false.")}
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -77,7 +78,9 @@ class PatternFormField(forms.CharField):
     def validate(self, value):
         super().validate(value)
         if value and not re.fullmatch(self.pattern, value):
-            raise forms.ValidationError(f"Give a value matching {self.pattern}.", code="invalid")
+            raise forms.ValidationError(
+                _("Give a value matching %(pattern)s.") % {"pattern": self.pattern}, code="invalid"
+            )
 
 
 # --- Filters ---------------------------------------------------------------------------------------------------------
@@ -228,9 +231,8 @@ class StrictOrderingFilter(OrderingFilter):
         unknown = [term for term in terms if term.removeprefix("-") not in names]
         if unknown:
             choices = ", ".join(names)
-            raise ValidationError(
-                {self.ordering_param: [f"Order by {choices} (a leading - for descending), separated by commas."]}
-            )
+            message = _("Order by %(fields)s (a leading - for descending), separated by commas.") % {"fields": choices}
+            raise ValidationError({self.ordering_param: [message]})
         return terms
 
     def filter_queryset(self, request, queryset, view):
@@ -270,7 +272,7 @@ class StrictPageNumberPagination(PageNumberPagination):
         if len(values) > 1:
             raise ValidationError({self.page_query_param: [REPEATED_MESSAGE]})
         if not INTEGER_TEXT.fullmatch(values[0]) or int(values[0]) < 1:
-            raise ValidationError({self.page_query_param: ["Give a page number: a whole number from 1."]})
+            raise ValidationError({self.page_query_param: [_("Give a page number: a whole number from 1.")]})
         return int(values[0])
 
     def get_schema_operation_parameters(self, view):

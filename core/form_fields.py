@@ -7,7 +7,7 @@ browser shows as empty and then submits as empty. ``ISODateInput`` always render
 
 from django import forms
 
-from core.input_ranges import EARLIEST_DATE, LATEST_DATE, date_in_range
+from core.input_ranges import EARLIEST_DATE, LATEST_DATE, date_in_range, date_out_of_range_message
 
 ISO_DATE = "%Y-%m-%d"
 
@@ -30,7 +30,5 @@ class PlausibleDateField(forms.DateField):
     def clean(self, value):
         day = super().clean(value)
         if not date_in_range(day):
-            raise forms.ValidationError(
-                f"Enter a date between {EARLIEST_DATE:%d %b %Y} and {LATEST_DATE:%d %b %Y}.", code="out_of_range"
-            )
+            raise forms.ValidationError(date_out_of_range_message(), code="out_of_range")
         return day

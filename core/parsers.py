@@ -2,6 +2,7 @@
 
 import re
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, MultiPartParser
 
@@ -13,7 +14,7 @@ class BoundedJSONParser(JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError as error:
-            raise ParseError("JSON nested too deeply.") from error
+            raise ParseError(_("JSON nested too deeply.")) from error
 
 
 class StrictMultiPartParser(MultiPartParser):
@@ -27,5 +28,8 @@ class StrictMultiPartParser(MultiPartParser):
             length = int((parser_context or {})["request"].META.get("CONTENT_LENGTH") or 0)
             empty_form = len(boundary.group(1)) + 8 if boundary else 0  # --boundary--CRLF, with some slack
             if length > empty_form:
-                raise ParseError("The multipart body has no named part (Content-Disposition: form-data; name=...).")
+                raise ParseError(
+                    _("The multipart body has no named part (%(header)s).")
+                    % {"header": "Content-Disposition: form-data; name=..."}
+                )
         return parsed

@@ -24,6 +24,7 @@ schema stays truthful.
 import re
 from collections.abc import Mapping
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -65,30 +66,37 @@ def wire_type_error(field: serializers.Field, value, *, form: bool) -> str | Non
     if isinstance(field, serializers.ManyRelatedField | serializers.ListField):
         child = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field.child
         if not isinstance(value, list):
-            return None if form else "Give a list."
+            return None if form else _("Give a list.")
         errors = [wire_type_error(child, item, form=form) for item in value]
-        return next((f"Item {index}: {error}" for index, error in enumerate(errors) if error), None)
+        return next(
+            (
+                _("Item %(index)d: %(error)s") % {"index": index, "error": error}
+                for index, error in enumerate(errors)
+                if error
+            ),
+            None,
+        )
     if isinstance(field, serializers.FileField | serializers.JSONField | serializers.DictField):
         return None
     if isinstance(field, serializers.BooleanField):
         ok = value in FORM_BOOLEANS if form else isinstance(value, bool)
-        return None if ok else "Give true or false."
+        return None if ok else _("Give true or false.")
     if isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
         ok = isinstance(value, str) and bool(INTEGER_TEXT.fullmatch(value)) if form else _is_integer(value)
-        return None if ok else "Give a whole number."
+        return None if ok else _("Give a whole number.")
     if isinstance(field, serializers.DecimalField):
         ok = isinstance(value, str) and bool(re.fullmatch(decimal_pattern(field), value))
-        return None if ok else 'Give the number as a string of digits, e.g. "1250.00".'
+        return None if ok else _('Give the number as a string of digits, e.g. "1250.00".')
     if isinstance(field, serializers.FloatField):
         ok = form or (isinstance(value, int | float) and not isinstance(value, bool))
-        return None if ok else "Give a number."
+        return None if ok else _("Give a number.")
     if form:
         return None
     if isinstance(field, serializers.ChoiceField):
         ok = _is_integer(value) if _integer_keys(field) else isinstance(value, str)
-        return None if ok else "Give one of the choices."
+        return None if ok else _("Give one of the choices.")
     if isinstance(field, TEXT_FIELDS):
-        return None if isinstance(value, str) else "Give a string."
+        return None if isinstance(value, str) else _("Give a string.")
     return None
 
 
@@ -101,9 +109,9 @@ def form_spelling_error(field: serializers.Field, data) -> str | None:
         return None
     values = data.getlist(field.field_name)
     if len(values) > 1:
-        return "Give this field once."
+        return _("Give this field once.")
     if values == [""] and not (field.required or field.allow_null or getattr(field, "allow_blank", False)):
-        return "Give a value, or leave the field out."
+        return _("Give a value, or leave the field out.")
     return None
 
 
@@ -118,7 +126,7 @@ class PatternField(serializers.CharField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if not re.fullmatch(self.pattern, value):
-            raise serializers.ValidationError(f"Give a value matching {self.pattern}.")
+            raise serializers.ValidationError(_("Give a value matching %(pattern)s.") % {"pattern": self.pattern})
         return value
 
 

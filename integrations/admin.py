@@ -5,6 +5,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_reason import ReasonAdmin
 from core.audit import audit_context
@@ -21,7 +23,9 @@ def _https_first(db_field, **kwargs):
 
 
 class WebhookEndpointForm(forms.ModelForm):
-    event_keys = forms.MultipleChoiceField(label="Events", choices=EVENT_CHOICES, widget=forms.CheckboxSelectMultiple)
+    event_keys = forms.MultipleChoiceField(
+        label=_("Events"), choices=EVENT_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -41,9 +45,9 @@ class WebhookEndpointForm(forms.ModelForm):
     def clean_client(self):
         client = self.cleaned_data.get("client")
         if self.instance.pk and client != self.instance.client:
-            raise forms.ValidationError("The owner of an endpoint never changes: register another endpoint.")
+            raise forms.ValidationError(_("The owner of an endpoint never changes: register another endpoint."))
         if client is not None and not client.active and not self.instance.pk:
-            raise forms.ValidationError("This client is inactive.")
+            raise forms.ValidationError(_("This client is inactive."))
         return client
 
 
@@ -71,7 +75,8 @@ class WebhookEndpointAdmin(ReasonAdmin):
             obj.save()
         self.message_user(
             request,
-            f"The endpoint's signing secret, shown this once (give it to the receiver): {obj.secret}",
+            gettext("The endpoint's signing secret, shown this once (give it to the receiver): %(secret)s")
+            % {"secret": obj.secret},
             messages.WARNING,
         )
 

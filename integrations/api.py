@@ -5,6 +5,7 @@ registration and its delivery log stay; pending deliveries are cancelled).
 """
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
@@ -34,20 +35,20 @@ class WebhookEndpointSerializer(StrictModelSerializer):
         queryset=Client.objects.all(),
         allow_null=True,
         required=False,
-        help_text="Whose events it receives, as that client's users see them; null: the CMO's (everything).",
+        help_text=_("Whose events it receives, as that client's users see them; null: the CMO's (everything)."),
     )
     events = serializers.ListField(
         source="event_keys",
         child=serializers.ChoiceField(choices=EVENT_CHOICES),
         allow_empty=False,
-        help_text="The events it receives.",
+        help_text=_("The events it receives."),
     )
     failing = serializers.BooleanField(
-        read_only=True, help_text="A delivery ran out of attempts since the last success."
+        read_only=True, help_text=_("A delivery ran out of attempts since the last success.")
     )
     pending_deliveries = serializers.IntegerField(read_only=True, default=0)
     reason = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, max_length=500, help_text="Why (audit trail)."
+        write_only=True, required=False, allow_blank=True, max_length=500, help_text=_("Why (audit trail).")
     )
 
     class Meta:
@@ -76,7 +77,7 @@ class WebhookEndpointUpdateSerializer(WebhookEndpointSerializer):
 
 class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
     secret = serializers.CharField(
-        read_only=True, help_text="The HMAC key of the signatures: shown in this answer only. Keep it."
+        read_only=True, help_text=_("The HMAC key of the signatures: shown in this answer only. Keep it.")
     )
 
     class Meta(WebhookEndpointSerializer.Meta):
@@ -105,7 +106,7 @@ class WebhookDeliverySerializer(StrictModelSerializer):
 
 
 class WebhookEndpointFilter(StrictFilterSet):
-    client = IdFilter(field_name="client_id", help_text="Only this client's endpoints.")
+    client = IdFilter(field_name="client_id", help_text=_("Only this client's endpoints."))
 
     class Meta:
         model = WebhookEndpoint

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 USER_AGENT = "CMO-Portal-Webhooks/1"
@@ -41,27 +42,27 @@ def url_check(url: str) -> str:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as error:
-        raise ValidationError("Enter a valid URL (https://…).") from error
+        raise ValidationError(_("Enter a valid URL (https://…).")) from error
     host = (parts.hostname or "").lower()
     loopback_http = parts.scheme == "http" and host in LOOPBACK_NAMES and _loopback_allowed()
     if parts.scheme != "https" and not loopback_http:
-        raise ValidationError("The address must start with https:// (deliveries are never sent in clear text).")
+        raise ValidationError(_("The address must start with https:// (deliveries are never sent in clear text)."))
     if not host:
-        raise ValidationError("Enter the receiver's host name.")
+        raise ValidationError(_("Enter the receiver's host name."))
     if parts.username or parts.password:
-        raise ValidationError("Do not put credentials in the address: deliveries are signed instead.")
+        raise ValidationError(_("Do not put credentials in the address: deliveries are signed instead."))
     if parts.fragment:
-        raise ValidationError("Remove the #fragment: it is never sent.")
+        raise ValidationError(_("Remove the #fragment: it is never sent."))
     try:
         literal = ipaddress.ip_address(host)
     except ValueError:
         literal = None
     if literal is not None and _refused_address(host):
-        raise ValidationError("The address points at a private, loopback or reserved IP; use a public host.")
+        raise ValidationError(_("The address points at a private, loopback or reserved IP; use a public host."))
     if not loopback_http and (host == "localhost" or host.endswith((".localhost", ".local", ".internal"))):
-        raise ValidationError("The address points at a local host name; use a public host.")
+        raise ValidationError(_("The address points at a local host name; use a public host."))
     if port == 0:
-        raise ValidationError("Enter a valid port.")
+        raise ValidationError(_("Enter a valid port."))
     return url
 
 

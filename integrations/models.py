@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from clients.access import ScopedQuerySet
 from core.audit import audited
@@ -29,21 +30,21 @@ class WebhookEndpoint(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="webhook_endpoints",
-        help_text="Whose events it receives, as that client's users see them; empty: the CMO's (everything).",
+        help_text=_("Whose events it receives, as that client's users see them; empty: the CMO's (everything)."),
     )
-    name = models.CharField(max_length=120, help_text="What it is, e.g. “Aurora ERP”.")
-    url = models.URLField(max_length=500, help_text="HTTPS address that receives the POSTs.")
+    name = models.CharField(max_length=120, help_text=_("What it is, e.g. “Aurora ERP”."))
+    url = models.URLField(max_length=500, help_text=_("HTTPS address that receives the POSTs."))
     event_keys = ArrayField(
         models.CharField(max_length=40, choices=EVENT_CHOICES),
-        help_text="The events it receives.",
+        help_text=_("The events it receives."),
     )
-    secret = models.CharField(max_length=100, editable=False, help_text="HMAC key of the signatures.")
+    secret = models.CharField(max_length=100, editable=False, help_text=_("HMAC key of the signatures."))
     active = models.BooleanField(default=True)
     failing_since = models.DateTimeField(
-        null=True, blank=True, help_text="Set when a delivery ran out of attempts; cleared by the next success."
+        null=True, blank=True, help_text=_("Set when a delivery ran out of attempts; cleared by the next success.")
     )
     consecutive_failures = models.PositiveIntegerField(
-        default=0, help_text="Deliveries that ran out of attempts since the last success."
+        default=0, help_text=_("Deliveries that ran out of attempts since the last success.")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -67,10 +68,10 @@ class WebhookEndpoint(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled (endpoint deactivated)"
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled (endpoint deactivated)")
 
 
 class WebhookDeliveryQuerySet(ScopedQuerySet):
@@ -82,16 +83,16 @@ class WebhookDelivery(models.Model):
     """One event for one endpoint: its payload as the endpoint's owner may see it, and every attempt's answer."""
 
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
-    event_id = models.UUIDField(default=uuid.uuid4, help_text="Sent as X-CMO-Delivery: the receiver's dedup key.")
+    event_id = models.UUIDField(default=uuid.uuid4, help_text=_("Sent as X-CMO-Delivery: the receiver's dedup key."))
     event = models.CharField(max_length=40, choices=EVENT_CHOICES)
     payload = models.JSONField()
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_response = models.TextField(blank=True, help_text="The receiver's last answer (first 2,000 characters).")
+    last_response = models.TextField(blank=True, help_text=_("The receiver's last answer (first 2,000 characters)."))
     last_error = models.CharField(max_length=500, blank=True)
-    log = models.JSONField(default=list, help_text="Every attempt: when, status code, error, milliseconds.")
+    log = models.JSONField(default=list, help_text=_("Every attempt: when, status code, error, milliseconds."))
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,7 +1,7 @@
 """What an endpoint receives: each event's record, read as the endpoint's owner would read it.
 
-A client's endpoint reads through the lens of that client's users: ``Model.objects.for_user`` of a client
-viewer of that client (the one access rule, ``clients.access``), so an internal milestone, an internal document,
+A client's endpoint reads through the lens of that client's users: ``Model.objects.for_user`` of
+``clients.access.client_reader`` (the one access rule), so an internal milestone, an internal document,
 another client's project, a draft or the CMO's score lens is simply not found and nothing is sent. The CMO's
 endpoint reads as leadership (everything). Fields are listed explicitly, never "all fields": a field added to a
 model later is not sent until someone decides it may be.
@@ -9,6 +9,7 @@ model later is not sent until someone decides it may be.
 
 from collections.abc import Callable
 
+from clients import access
 from clients.models import Client, User
 from clients.roles import Role
 from core.events import DomainEvent
@@ -19,13 +20,14 @@ from projects.models import ChangeRequest, DocumentVersion, Milestone, Project
 
 
 def viewer_for(client: Client | None) -> User:
-    """The reader whose view a payload is: a client viewer of ``client`` (least privilege), or CMO leadership.
+    """The reader whose view a payload is: ``clients.access.client_reader(client)`` (what the client's users see, as
+    the status report issued to them), or CMO leadership for the CMO's endpoints.
 
     Not saved: it exists only to go through ``for_user`` like a signed-in user of that kind would.
     """
     if client is None:
         return User(username="webhook:cmo", role=Role.LEADERSHIP, is_active=True)
-    return User(username=f"webhook:{client.slug}", role=Role.CLIENT_VIEWER, client=client, is_active=True)
+    return access.client_reader(client)
 
 
 def _iso(value) -> str | None:

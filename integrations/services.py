@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clients import access
 from core.audit import audit_context
@@ -39,7 +40,7 @@ SWEEP_BATCH = 500
 
 def _require_manager(actor) -> None:
     if not access.can_manage_webhooks(actor):
-        raise PermissionDenied("Only administrators register or change webhook endpoints.")
+        raise PermissionDenied(_("Only administrators register or change webhook endpoints."))
 
 
 def _clean(endpoint: WebhookEndpoint) -> None:
@@ -51,15 +52,18 @@ def _clean(endpoint: WebhookEndpoint) -> None:
     events = list(endpoint.event_keys or [])
     unknown = sorted(set(events) - set(EVENTS))
     if unknown:
-        errors["events"] = [f"Unknown event: {', '.join(unknown)}. Choose from {', '.join(EVENTS)}."]
+        errors["events"] = [
+            _("Unknown event: %(unknown)s. Choose from %(events)s.")
+            % {"unknown": ", ".join(unknown), "events": ", ".join(EVENTS)}
+        ]
     elif not events:
-        errors["events"] = ["Choose at least one event."]
+        errors["events"] = [_("Choose at least one event.")]
     else:
         endpoint.event_keys = [key for key in EVENTS if key in events]  # declared order, no duplicates
     if not (endpoint.name or "").strip():
-        errors["name"] = ["Give the endpoint a name."]
+        errors["name"] = [_("Give the endpoint a name.")]
     if endpoint.client_id is not None and not endpoint.client.active:
-        errors["client"] = ["This client is inactive."]
+        errors["client"] = [_("This client is inactive.")]
     if errors:
         raise ValidationError(errors)
     endpoint.name = endpoint.name.strip()
@@ -87,7 +91,7 @@ def webhook_endpoint_update(*, actor, endpoint: WebhookEndpoint, reason: str = "
         changes["event_keys"] = changes.pop("events")
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+        raise ValidationError({field: [_("This field cannot be changed.")] for field in sorted(unknown)})
     locked = WebhookEndpoint.objects.select_for_update(of=("self",)).select_related("client").get(pk=endpoint.pk)
     before = {field: getattr(locked, field) for field in EDITABLE_FIELDS}
     for field, value in changes.items():

@@ -3,6 +3,8 @@ or quarter, for one calendar quarter; a PM's report holds only the projects they
 """
 
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clients import access
 from metrics.quarters import next_quarter, parse_quarter, previous_quarter, quarter_label, quarter_of, quarter_param
@@ -17,11 +19,11 @@ GROUPINGS = {
 
 
 GROUPING_LABELS = {
-    "client": "Client",
-    "project": "Project",
-    "manager": "Project manager",
-    "service_type": "Service type",
-    "quarter": "Quarter",
+    "client": _("Client"),
+    "project": _("Project"),
+    "manager": _("Project manager"),
+    "service_type": _("Service type"),
+    "quarter": _("Quarter"),
 }
 
 
@@ -40,7 +42,7 @@ def group_label(by: str, row: dict, *, prefix: str = "project__") -> tuple[objec
     if by == "manager":
         key = row[f"{prefix}manager_id"]
         if key is None:
-            return None, "No manager"
+            return None, gettext("No manager")
         return key, row[f"{prefix}manager__full_name"] or row[f"{prefix}manager__username"]
     if by == "service_type":
         value = row[f"{prefix}service_type"]

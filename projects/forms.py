@@ -10,16 +10,22 @@ from projects.records import Project
 class ProjectCreateForm(forms.Form):
     """A PM opens a project from a template: milestones and checklists follow from the start date."""
 
-    client = forms.ModelChoiceField(queryset=None)
-    template = forms.ModelChoiceField(queryset=None, help_text="Milestones, weights and checklists to start from.")
-    code = forms.CharField(max_length=30, help_text="Short unique code, e.g. AUR-TT-03.")
-    name = forms.CharField(max_length=200)
-    product = forms.CharField(max_length=200, required=False)
-    start_date = PlausibleDateField()
-    target_date = PlausibleDateField(required=False, help_text="Empty: the template's length.")
-    budget = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, label="Budget (BAC)")
-    contract_value = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
-    currency = forms.CharField(max_length=3, initial="EUR")
+    client = forms.ModelChoiceField(queryset=None, label=_("Client"))
+    template = forms.ModelChoiceField(
+        queryset=None, label=_("Template"), help_text=_("Milestones, weights and checklists to start from.")
+    )
+    code = forms.CharField(max_length=30, label=_("Code"), help_text=_("Short unique code, e.g. AUR-TT-03."))
+    name = forms.CharField(max_length=200, label=_("Name"))
+    product = forms.CharField(max_length=200, required=False, label=_("Product"))
+    start_date = PlausibleDateField(label=_("Start date"))
+    target_date = PlausibleDateField(
+        required=False, label=_("Target date"), help_text=_("Empty: the template's length.")
+    )
+    budget = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, label=_("Budget (BAC)"))
+    contract_value = forms.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, label=_("Contract value")
+    )
+    currency = forms.CharField(max_length=3, initial="EUR", label=_("Currency"))
 
     def __init__(self, *args, **kwargs):
         from clients.models import Client
@@ -43,10 +49,13 @@ class ProjectCreateForm(forms.Form):
 class ProjectAdminForm(forms.ModelForm):
     """The admin's project form: what changes goes through ``project_update`` with the reason the trail records."""
 
-    start_date = PlausibleDateField()
-    target_date = PlausibleDateField()
+    start_date = PlausibleDateField(label=_("Start date"))
+    target_date = PlausibleDateField(label=_("Target date"))
     reason = forms.CharField(
-        required=False, max_length=500, help_text="Required when you change anything: it goes into the audit trail."
+        required=False,
+        max_length=500,
+        label=_("Reason"),
+        help_text=_("Required when you change anything: it goes into the audit trail."),
     )
 
     class Meta:
@@ -69,11 +78,27 @@ class ProjectAdminForm(forms.ModelForm):
             "tradeoff_quality",
             "tradeoff_cost",
         ]
+        labels = {
+            "client": _("Client"),
+            "code": _("Code"),
+            "name": _("Name"),
+            "product": _("Product"),
+            "service_type": _("Service type"),
+            "manager": _("Manager"),
+            "status": _("Status"),
+            "budget": _("Budget"),
+            "contract_value": _("Contract value"),
+            "currency": _("Currency"),
+            "tradeoff_time": _("Tradeoff time"),
+            "tradeoff_scope": _("Tradeoff scope"),
+            "tradeoff_quality": _("Tradeoff quality"),
+            "tradeoff_cost": _("Tradeoff cost"),
+        }
 
     def clean(self):
         data = super().clean()
         if self.instance.pk and self.changed_data and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Say why you change this project (GxP audit trail).")
+            self.add_error("reason", _("Say why you change this project (GxP audit trail)."))
         return data
 
 
@@ -137,33 +162,42 @@ class ProjectListFilterForm(forms.Form):
             ]
 
     @staticmethod
-    def _named(value: str, by_id, noun: str):
-        """``("id", pk)`` for a number that names an existing record, else ``("name", text)``."""
+    def _named(value: str, by_id, unknown):
+        """``("id", pk)`` for a number that names an existing record, else ``("name", text)``; ``unknown``: the
+        error for a number that names none (``%(number)s`` in it)."""
         value = " ".join(value.split())
         if value.isdigit():
             if len(value) > 18 or not by_id(int(value)):
-                raise forms.ValidationError(f"No {noun} has the number {value[:20]}.")
+                raise forms.ValidationError(unknown % {"number": value[:20]})
             return ("id", int(value))
         return ("name", value) if value else None
 
     def clean_client(self):
         from clients.models import Client
 
-        return self._named(self.cleaned_data["client"], lambda pk: Client.objects.filter(pk=pk).exists(), "client")
+        return self._named(
+            self.cleaned_data["client"],
+            lambda pk: Client.objects.filter(pk=pk).exists(),
+            _("No client has the number %(number)s."),
+        )
 
     def clean_manager(self):
         from clients.models import User
 
-        return self._named(self.cleaned_data["manager"], lambda pk: User.objects.filter(pk=pk).exists(), "PM")
+        return self._named(
+            self.cleaned_data["manager"],
+            lambda pk: User.objects.filter(pk=pk).exists(),
+            _("No PM has the number %(number)s."),
+        )
 
 
 class AuditTrailFilterForm(ListFilterForm):
     """The project audit trail's filter: one record type (``record_types``: event models by the record's label)."""
 
-    record_type = forms.ChoiceField(required=False, label="Record type")
+    record_type = forms.ChoiceField(required=False, label=_("Record type"))
 
     def __init__(self, *args, record_types: dict, **kwargs):
         super().__init__(*args, **kwargs)
         names = {label: str(m.pgh_tracked_model._meta.verbose_name).capitalize() for label, m in record_types.items()}
         choices = sorted(names.items(), key=lambda choice: choice[1])
-        self.fields["record_type"].choices = [("", "Every record type"), *choices]
+        self.fields["record_type"].choices = [("", _("Every record type")), *choices]

@@ -6,6 +6,7 @@ and another client's record answers 404. Permission classes check the role for t
 check the tenant and the project (``access.can_edit_project``) and do every write.
 """
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from clients import access
@@ -28,7 +29,7 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
 
 def project_field(**kwargs) -> ScopedRelatedField:
     return ScopedRelatedField(
-        queryset=Project.objects.all(), help_text="Id of the project (one you can see).", **kwargs
+        queryset=Project.objects.all(), help_text=_("Id of the project (one you can see)."), **kwargs
     )
 
 
@@ -37,7 +38,7 @@ class ProjectRecordSerializer(StrictModelSerializer):
     updates, and documented so: the schema of an update does not offer it)."""
 
     project = project_field()
-    project_code = serializers.CharField(source="project.code", read_only=True, help_text="The project's code.")
+    project_code = serializers.CharField(source="project.code", read_only=True, help_text=_("The project's code."))
 
     def get_fields(self):
         fields = super().get_fields()

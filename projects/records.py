@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from clients import access
@@ -42,14 +42,14 @@ class ProjectStatus(models.TextChoices):
 
 
 class TradeoffLevel(models.TextChoices):
-    CONSTRAIN = "constrain", "Constrain"
-    OPTIMIZE = "optimize", "Optimize"
-    ACCEPT = "accept", "Accept"
+    CONSTRAIN = "constrain", _("Constrain")
+    OPTIMIZE = "optimize", _("Optimize")
+    ACCEPT = "accept", _("Accept")
 
 
 class Visibility(models.TextChoices):
-    INTERNAL = "internal", "Internal (CMO only)"
-    SHARED = "shared", "Shared with the client"
+    INTERNAL = "internal", _("Internal (CMO only)")
+    SHARED = "shared", _("Shared with the client")
 
 
 class ProjectQuerySet(ScopedQuerySet):
@@ -62,9 +62,9 @@ class ProjectQuerySet(ScopedQuerySet):
 @audited(exclude=["scores_stale", "updated"])
 class Project(models.Model):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="projects")
-    code = models.CharField(max_length=30, unique=True, help_text="Short unique code, e.g. AUR-TT-01.")
+    code = models.CharField(max_length=30, unique=True, help_text=_("Short unique code, e.g. AUR-TT-01."))
     name = models.CharField(max_length=200)
-    product = models.CharField(max_length=200, blank=True, help_text="Molecule or product being manufactured.")
+    product = models.CharField(max_length=200, blank=True, help_text=_("Molecule or product being manufactured."))
     service_type = models.CharField(max_length=30, choices=ServiceType.choices)
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -81,21 +81,21 @@ class Project(models.Model):
         max_digits=14,
         decimal_places=2,
         validators=[MinValueValidator(Decimal(0))],
-        help_text="Budget at completion (BAC) in the project's currency.",
+        help_text=_("Budget at completion (BAC) in the project's currency."),
     )
     contract_value = models.DecimalField(
         max_digits=14,
         decimal_places=2,
         default=Decimal(0),
         validators=[MinValueValidator(Decimal(0))],
-        help_text="Contract value agreed with the client, in the project's currency.",
+        help_text=_("Contract value agreed with the client, in the project's currency."),
     )
-    currency = models.CharField(max_length=3, default="EUR", help_text="ISO 4217 code.")
+    currency = models.CharField(max_length=3, default="EUR", help_text=_("ISO 4217 code."))
     tradeoff_time = models.CharField(max_length=10, choices=TradeoffLevel.choices, default=TradeoffLevel.OPTIMIZE)
     tradeoff_scope = models.CharField(max_length=10, choices=TradeoffLevel.choices, default=TradeoffLevel.ACCEPT)
     tradeoff_quality = models.CharField(max_length=10, choices=TradeoffLevel.choices, default=TradeoffLevel.CONSTRAIN)
     tradeoff_cost = models.CharField(max_length=10, choices=TradeoffLevel.choices, default=TradeoffLevel.OPTIMIZE)
-    scores_stale = models.BooleanField(default=True, help_text="Set when inputs changed and no recompute ran yet.")
+    scores_stale = models.BooleanField(default=True, help_text=_("Set when inputs changed and no recompute ran yet."))
     version = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(default=timezone.now, editable=False)
     updated = models.DateTimeField(auto_now=True)
@@ -149,8 +149,41 @@ def require(condition: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
+#: The refusal of ``require_editor`` for each thing it guards, as one whole sentence to translate.
+EDITOR_ONLY = {
+    "records batches": _("Only the project's manager or an administrator records batches."),
+    "updates batches": _("Only the project's manager or an administrator updates batches."),
+    "records quality events": _("Only the project's manager or an administrator records quality events."),
+    "closes quality events": _("Only the project's manager or an administrator closes quality events."),
+    "raises issues for the CMO": _("Only the project's manager or an administrator raises issues for the CMO."),
+    "resolves issues": _("Only the project's manager or an administrator resolves issues."),
+    "records costs": _("Only the project's manager or an administrator records costs."),
+    "imports costs": _("Only the project's manager or an administrator imports costs."),
+    "records invoices": _("Only the project's manager or an administrator records invoices."),
+    "records risks": _("Only the project's manager or an administrator records risks."),
+    "updates risks": _("Only the project's manager or an administrator updates risks."),
+    "drafts change requests": _("Only the project's manager or an administrator drafts change requests."),
+    "submits change requests": _("Only the project's manager or an administrator submits change requests."),
+    "withdraws change requests": _("Only the project's manager or an administrator withdraws change requests."),
+    "adds documents": _("Only the project's manager or an administrator adds documents."),
+    "uploads new versions": _("Only the project's manager or an administrator uploads new versions."),
+    "issues documents for review": _("Only the project's manager or an administrator issues documents for review."),
+    "issues status reports": _("Only the project's manager or an administrator issues status reports."),
+}
+
+
 def require_editor(actor, project: Project, what: str) -> None:
-    require(access.can_edit_project(actor, project), f"Only the project's manager or an administrator {what}.")
+    """Only the project's manager or an administrator ``what`` (e.g. "records batches"; ``EDITOR_ONLY``)."""
+    if not access.can_edit_project(actor, project):
+        message = EDITOR_ONLY.get(what)
+        raise PermissionDenied(str(message) if message else f"Only the project's manager or an administrator {what}.")
+
+
+def in_sentence(label) -> str:
+    """A choice's label inside a sentence ("is already approved"): lower case, except in German, where nouns keep
+    their capital (the German sentences put it in quotes)."""
+    text = str(label)
+    return text if (translation.get_language() or "").startswith("de") else text.lower()
 
 
 def project_inputs_changed(project_id: int) -> None:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clients import access
 from core.audit import audit_context
@@ -37,7 +38,7 @@ PROJECT_EDITABLE_FIELDS = (
 @transaction.atomic
 def project_create(*, actor, template: ProjectTemplate | None = None, **fields) -> Project:
     """Create a project (PMs and admins); with a template, its milestones and checklists too."""
-    require(access.can_create_project(actor), "Only project managers and administrators create projects.")
+    require(access.can_create_project(actor), _("Only project managers and administrators create projects."))
     with audit_context(actor=actor, reason=fields.pop("reason", None) or "Project created"):
         project = Project(**fields)
         if project.manager_id is None and access.is_project_manager(actor):
@@ -89,13 +90,13 @@ def project_update(
     *, actor, project: Project, expected_version: int | None = None, reason: str = "", **changes
 ) -> Project:
     """Update a project's plain fields; ``expected_version`` guards against lost updates."""
-    require(access.can_edit_project(actor, project), "Only the project's manager or an administrator edits it.")
+    require(access.can_edit_project(actor, project), _("Only the project's manager or an administrator edits it."))
     locked = Project.objects.select_for_update().get(pk=project.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(current=locked)
     unknown = set(changes) - set(PROJECT_EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({field: ["This field cannot be changed here."] for field in sorted(unknown)})
+        raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})
     with audit_context(actor=actor, reason=reason or None):
         for field, value in changes.items():
             setattr(locked, field, value)
@@ -109,9 +110,9 @@ def project_update(
 @transaction.atomic
 def project_start(*, actor, project: Project) -> Baseline:
     """Start the project: status active and the first baseline (the plan as agreed at kick-off)."""
-    require(access.can_edit_project(actor, project), "Only the project's manager or an administrator starts it.")
+    require(access.can_edit_project(actor, project), _("Only the project's manager or an administrator starts it."))
     if project.baselines.exists():
-        raise ValidationError({"status": ["The project has already started (it has a baseline)."]})
+        raise ValidationError({"status": [_("The project has already started (it has a baseline).")]})
     with audit_context(actor=actor, reason="Project started; initial baseline"):
         Project.objects.filter(pk=project.pk).update(status=ProjectStatus.ACTIVE, version=project.version + 1)
         baseline = snapshot_baseline(project, actor=actor, reason="Initial baseline at project start", initial=True)

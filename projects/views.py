@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clients import access
@@ -86,7 +87,10 @@ def project_create(request):
         except ValidationError as error:
             add_form_errors(form, error)
         else:
-            messages.success(request, f"{project.code} created with its milestones. Start it to record the baseline.")
+            messages.success(
+                request,
+                _("%(code)s created with its milestones. Start it to record the baseline.") % {"code": project.code},
+            )
             return redirect("project-detail", pk=project.pk)
     return render(request, "projects/project_create.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -124,7 +128,7 @@ def milestone_edit(request, pk: int):
             add_form_errors(form, error)
         else:
             if not request.htmx:
-                messages.success(request, f"Saved “{milestone.name}”.")
+                messages.success(request, _("Saved “%(name)s”.") % {"name": milestone.name})
                 return redirect("project-detail", pk=milestone.project_id)
             context = _project_context(request, milestone.project_id, saved_pk=milestone.pk)
             return render(request, "projects/_milestone_update.html", context)
@@ -148,7 +152,7 @@ def project_start(request, pk: int):
         raise Http404
     try:
         services.project_start(actor=request.user, project=project)
-        messages.success(request, "Project started: the initial baseline is recorded.")
+        messages.success(request, _("Project started: the initial baseline is recorded."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("project-detail", pk=pk)
@@ -179,7 +183,7 @@ def project_baselines(request, pk: int):
             except ValidationError as error:
                 add_form_errors(form, error)
             else:
-                messages.success(request, "Re-baseline proposed: the client's approver is asked to sign it.")
+                messages.success(request, _("Re-baseline proposed: the client's approver is asked to sign it."))
                 return redirect("project-baselines", pk=pk)
     return render(request, "projects/baselines.html", {**context, "comparisons": comparisons, "rebaseline_form": form})
 

@@ -3,6 +3,7 @@ secret is write-only: the page shows its last four characters), and the identiti
 Like every tracked record, none is deleted here: a provider is deactivated."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_reason import ReasonAdmin, ReasonInline
 from sso.forms import OidcProviderForm, SsoDomainForm
@@ -22,7 +23,7 @@ class SsoIdentityInline(ReasonInline):
     model = SsoIdentity
     fields = ["user", "subject", "created_at", "last_login_at"]
     readonly_fields = fields
-    verbose_name_plural = "identities bound at first sign-in"
+    verbose_name_plural = _("identities bound at first sign-in")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -41,7 +42,7 @@ class OidcProviderAdmin(ReasonAdmin):
     readonly_fields = ["secret_hint", "created_at"]
     fields = ["client", "issuer", "oidc_client_id", "oidc_client_secret", "secret_hint", "active", "created_at"]
 
-    @admin.display(description="Stored secret")
+    @admin.display(description=_("Stored secret"))
     def secret_hint(self, obj) -> str:
         return obj.secret_hint if obj is not None else ""
 

@@ -7,6 +7,8 @@ The provider only proves *who* signs in (its ``sub``); *what* they may do comes 
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clients.access import ScopedQuerySet
 from core.audit import audited
@@ -28,27 +30,27 @@ class OidcProvider(models.Model):
         "clients.Client",
         on_delete=models.PROTECT,
         related_name="oidc_provider",
-        help_text="The organisation whose users sign in through this provider (one provider per client).",
+        help_text=_("The organisation whose users sign in through this provider (one provider per client)."),
     )
     issuer = models.URLField(
         max_length=300,
-        help_text="The provider's issuer URL exactly as its discovery document states it (https).",
+        help_text=_("The provider's issuer URL exactly as its discovery document states it (https)."),
     )
     oidc_client_id = models.CharField(
-        "OIDC client ID", max_length=255, help_text="The portal's client ID at the provider."
+        _("OIDC client ID"), max_length=255, help_text=_("The portal's client ID at the provider.")
     )
-    oidc_client_secret = models.CharField("OIDC client secret", max_length=500)
-    active = models.BooleanField(default=True, help_text="Inactive: nobody signs in through it.")
+    oidc_client_secret = models.CharField(_("OIDC client secret"), max_length=500)
+    active = models.BooleanField(default=True, help_text=_("Inactive: nobody signs in through it."))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = OidcProviderQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "OpenID Connect provider"
+        verbose_name = _("OpenID Connect provider")
         ordering = ["client__name"]
 
     def __str__(self) -> str:
-        return f"Single sign-on of {self.client}"
+        return gettext("Single sign-on of %(client)s") % {"client": self.client}
 
     @property
     def secret_hint(self) -> str:
@@ -67,12 +69,12 @@ class SsoDomain(models.Model):
     a portal user (on first sign-in) only when its domain is one of its provider's."""
 
     provider = models.ForeignKey(OidcProvider, on_delete=models.CASCADE, related_name="domains")
-    domain = models.CharField(max_length=253, help_text="e.g. aurora-bio.com (lower case, no @).")
+    domain = models.CharField(max_length=253, help_text=_("e.g. aurora-bio.com (lower case, no @)."))
 
     objects = SsoDomainQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "single sign-on e-mail domain"
+        verbose_name = _("single sign-on e-mail domain")
         ordering = ["domain"]
         constraints = [
             models.UniqueConstraint(Lower("domain"), name="sso_domain_unique_ci"),
@@ -100,8 +102,8 @@ class SsoIdentity(models.Model):
     objects = SsoIdentityQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "single sign-on identity"
-        verbose_name_plural = "single sign-on identities"
+        verbose_name = _("single sign-on identity")
+        verbose_name_plural = _("single sign-on identities")
         ordering = ["provider", "subject"]
         constraints = [
             models.UniqueConstraint(fields=["provider", "subject"], name="sso_identity_one_user_per_subject"),
@@ -109,4 +111,4 @@ class SsoIdentity(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} at {self.provider.client}"
+        return gettext("%(user)s at %(client)s") % {"user": self.user, "client": self.provider.client}

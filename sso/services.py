@@ -8,6 +8,7 @@ honoured only for a user of the provider's own client with a client role, and it
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clients.models import User
 from clients.roles import CLIENT_ROLES
@@ -15,19 +16,19 @@ from core.audit import audit_context
 from sso.models import OidcProvider, SsoIdentity
 from sso.selectors import email_domain
 
-NO_ACCOUNT = (
+NO_ACCOUNT = _(
     "Your organisation's sign-in worked, but no portal account is set up for you. Ask your administrator at the "
     "CMO to create one with your work e-mail address. Nothing was created."
 )
-UNVERIFIED = (
+UNVERIFIED = _(
     "Your organisation's sign-in did not confirm your e-mail address, so the portal cannot tell which account is "
     "yours. Ask your administrator at the CMO."
 )
-OTHER_SUBJECT = (
+OTHER_SUBJECT = _(
     "This portal account is already linked to another identity at your organisation's provider. Ask your "
     "administrator at the CMO."
 )
-INACTIVE = "This portal account is deactivated. Ask your administrator at the CMO."
+INACTIVE = _("This portal account is deactivated. Ask your administrator at the CMO.")
 
 
 class SsoRefused(Exception):

@@ -12,6 +12,7 @@ from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clients.models import SecurityEventKind
@@ -22,9 +23,13 @@ from sso.forms import SsoStartForm
 logger = logging.getLogger(__name__)
 
 FLOW_SESSION_KEY = "sso_flow"
-NO_PROVIDER = "Single sign-on is not set up for that e-mail domain: log in with your portal username and password."
-UNAVAILABLE = "Your organisation's sign-in service could not be reached. Try again later, or log in with your password."
-FAILED = "Your organisation's sign-in could not be completed (it may have expired). Nothing was changed: start again."
+NO_PROVIDER = _("Single sign-on is not set up for that e-mail domain: log in with your portal username and password.")
+UNAVAILABLE = _(
+    "Your organisation's sign-in service could not be reached. Try again later, or log in with your password."
+)
+FAILED = _(
+    "Your organisation's sign-in could not be completed (it may have expired). Nothing was changed: start again."
+)
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 

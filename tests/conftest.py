@@ -142,6 +142,18 @@ def lock_held_elsewhere():
     return hold
 
 
+@pytest.fixture(autouse=True)
+def _default_language_around_each_test():
+    """A request through the test client activates its language in the test's thread (as LocaleMiddleware does in a
+    server thread, for the next request to replace): each test starts and ends in the portal's default language, so
+    a German request in one test cannot change the words of another (the suite runs in random order)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real Celery worker (separate process) on the configured broker and the test database."""

@@ -3,8 +3,9 @@ shows it, and a value outside the range the app declares is refused and writes n
 
 For every kind of record a user enters (``KINDS``: project, milestone, change request, risk, issue with comments
 and resolution, batch, quality event, cost entry, invoice, survey answer, client KPI target, scoring policy,
-tradeoff priorities, re-baseline, PM certification, a client's name, a PM's name, what-if) and every channel it is
-entered through (the API as JSON, the page's form read from the page as a browser sends it, the CSV import), the
+tradeoff priorities, re-baseline, PM certification, a client's name, a PM's name, what-if, a webhook endpoint) and
+every channel it is entered through (the API as JSON, the page's form read from the page as a browser sends it, the
+CSV import, the admin's form), the
 values come from the limits that channel declares, read from its serializer or form fields: ``max_length``, min/max
 values and validators, max digits and decimal places, choices, and the plausible dates of ``core.input_ranges``.
 Texts mix markup, template and format syntax, formula prefixes, RTL and combining marks, emoji, newlines, control
@@ -70,6 +71,7 @@ from rest_framework import fields as drf
 from clients.api.serializers import ClientUpdateSerializer, UserSerializer
 from clients.models import User
 from core.input_ranges import EARLIEST_DATE, LATEST_DATE, MAX_MONEY
+from integrations.api import WebhookEndpointSerializer
 from metrics.lean import services as lean_services
 from metrics.lean.forms import KpiTargetForm
 from metrics.lean.models import KpiMetric
@@ -121,7 +123,7 @@ from tests.clients.factories import PASSWORD
 from tests.conftest import api_as
 from tests.metrics.factories import certification, make_invitation
 from tests.projects.document_factories import upload
-from tests.test_invisibility import EXTRA_POSTS, ROUTES, WHAT_IF_BODY, WHAT_IF_QUERY, Shared, _build_shared
+from tests.test_invisibility import EXTRA_POSTS, ROUTES, WHAT_IF_BODY, WHAT_IF_QUERY, Shared, _build_shared, _webhook
 from tests.test_round_trip import FormReader
 from tests.url_names import PUBLIC, all_url_names
 
@@ -166,7 +168,14 @@ class Flag:
     pass
 
 
-Limit = Text | Number | Day | Choice | Flag
+@dataclass(frozen=True)
+class Url:
+    """An address field (a webhook's): https, no spaces; the path carries the hostile text."""
+
+    max_length: int | None
+
+
+Limit = Text | Number | Day | Choice | Flag | Url
 
 
 def _bounds(validator_list, lo, hi):
@@ -204,6 +213,8 @@ def drf_limit(f) -> Limit:
         return Number(lo, hi, 0, required=required)
     if isinstance(f, drf.DateField):
         return Day(required=required and not f.allow_null)
+    if isinstance(f, drf.URLField):
+        return Url(f.max_length)
     if isinstance(f, drf.CharField):
         return Text(f.max_length, required, f.allow_blank)
     raise AssertionError(f"no strategy for {f!r}")
@@ -224,6 +235,8 @@ def form_limit(f) -> Limit:
         return Number(lo, hi, 0, required=f.required)
     if isinstance(f, forms.DateField):
         return Day(required=f.required)
+    if isinstance(f, forms.URLField):
+        return Url(f.max_length)
     if isinstance(f, forms.CharField):
         return Text(f.max_length, f.required, not f.required)
     raise AssertionError(f"no strategy for {f!r}")
@@ -317,7 +330,29 @@ def day_strategy(limit: Day, ctx: "Ctx"):
     return strategy if limit.required else st.one_of(st.none(), strategy)
 
 
+URL_BASE = "https://hooks.example.com/"
+# What a URL's path may hold: no whitespace or control character (the validator refuses them), no "#" (a fragment
+# is never sent, so refused); markup, quotes, braces, percent signs, RTL and emoji are all accepted.
+URL_ALPHABET = st.characters(codec="utf-8", exclude_categories=("Zs", "Zl", "Zp", "Cc"), exclude_characters="#")
+
+
+def long_url(length: int, tag: str = "any") -> str:
+    """An https address of exactly ``length`` characters whose path is markup, quotes, template and format syntax."""
+    path = f"<b>{tag}</b><script>alert(1)</script>\"'{{{{x}}}}%s%(x)s\u202eRTL😀?q=<i>&x='\""
+    return (URL_BASE + path + "Pneumonoultramicroscopicsilicovolcanoconiosis" * (length // 45 + 1))[:length]
+
+
+def url_strategy(limit: Url):
+    top = limit.max_length or UNBOUNDED_TEXT
+    return st.one_of(
+        st.builds(lambda path: (URL_BASE + path)[:top], st.text(URL_ALPHABET, max_size=min(top, 120))),
+        st.builds(long_url, st.integers(len(URL_BASE) + 1, top)),
+    )
+
+
 def strategy_for(limit: Limit, ctx: "Ctx"):
+    if isinstance(limit, Url):
+        return url_strategy(limit)
     if isinstance(limit, Text):
         return text_strategy(limit)
     if isinstance(limit, Number):
@@ -332,6 +367,8 @@ def strategy_for(limit: Limit, ctx: "Ctx"):
 def corner_value(limit: Limit, which: str, tag: str = "any"):
     """Every field at its upper ("max") or lower ("min") limit."""
     top = which == "max"
+    if isinstance(limit, Url):
+        return long_url(limit.max_length or UNBOUNDED_TEXT, tag) if top else "https://a.io"
     if isinstance(limit, Text):
         if top:
             return long_text(limit.max_length or UNBOUNDED_TEXT, tag)
@@ -347,6 +384,15 @@ def corner_value(limit: Limit, which: str, tag: str = "any"):
 
 def outside_values(limit: Limit) -> list:
     """Values just outside what ``limit`` declares: each must be refused."""
+    if isinstance(limit, Url):
+        values = [
+            "https://hooks.example.com/NUL\x00inside",
+            "http://hooks.example.com/plain-http",
+            "javascript:alert(1)",
+        ]
+        if limit.max_length:
+            values.insert(1, URL_BASE + "x" * (limit.max_length + 1 - len(URL_BASE)))
+        return values + ["https://hooks.example.com/with a space", "https://hooks.example.com/a#fragment"]
     if isinstance(limit, Text):
         values = ["NUL \x00 inside"]
         if limit.max_length:
@@ -1370,6 +1416,41 @@ WHAT_IF = Kind(
     },
 )
 
+# A webhook endpoint, registered by an administrator (API and the admin's form); shown in the API and the admin ----
+
+WEBHOOK_FIELDS = ("name", "url")
+
+
+def webhook_api(ctx: Ctx, v: dict) -> Outcome:
+    body = {**v, "client": ctx.s.client.pk, "events": ["milestone.completed"]}
+    created = api(ctx, "admin", "api:webhook-list", body)
+    return Outcome(fill={"webhook_endpoint": created["id"]})
+
+
+def webhook_admin_form(ctx: Ctx, v: dict) -> Outcome:
+    from integrations.models import WebhookEndpoint
+
+    values = {**v, "client": ctx.s.client.pk, "event_keys": ["milestone.completed"], "active": True}
+    form_post(ctx, "admin", reverse("admin:integrations_webhookendpoint_add"), values, has="url")
+    return Outcome(fill={"webhook_endpoint": WebhookEndpoint.objects.latest("pk").pk})
+
+
+def _webhook_form():
+    from integrations.admin import WebhookEndpointForm
+
+    return WebhookEndpointForm()
+
+
+WEBHOOK = Kind(
+    "webhook_endpoint",
+    {
+        "api": Channel(lambda ctx: api_limits(WebhookEndpointSerializer, WEBHOOK_FIELDS), webhook_api),
+        "admin": Channel(lambda ctx: form_limits(_webhook_form(), WEBHOOK_FIELDS), webhook_admin_form),
+    },
+    plain=lambda ctx: {"name": "Plain ERP", "url": "https://hooks.plain.example/cmo"},
+    title="name",
+)
+
 KINDS = {
     k.name: k
     for k in (
@@ -1392,6 +1473,7 @@ KINDS = {
         CLIENT,
         USER,
         WHAT_IF,
+        WEBHOOK,
     )
 }
 
@@ -1472,6 +1554,9 @@ SHOWS: dict[str, Shows] = {
     "plan-import": Shows(
         why_none="an upload form; the preview shows the uploaded file (tests/projects/test_plan_import.py)"
     ),
+    "plan-import-new": Shows(
+        why_none="a form (clients only); the preview shows the uploaded file (tests/projects/test_plan_import_new.py)"
+    ),
     "project-baselines": shows("project", "milestone", "baseline", "change_request"),
     "project-audit": shows(AUDITED),
     "project-audit-csv": shows(AUDITED),
@@ -1526,6 +1611,7 @@ SHOWS: dict[str, Shows] = {
     "password_change_done": Shows(why_none="a fixed text"),
     "two-factor": Shows(why_none="the user's own authenticator: a QR code, dates and a count"),
     "two-factor-verify": Shows(why_none="a form for the login's code"),
+    "passkey": NONE_POST_ONLY,
     "language-set": NONE_POST_ONLY,
     # API
     "api:api-root": Shows(why_none="links only"),
@@ -1552,6 +1638,8 @@ SHOWS: dict[str, Shows] = {
     "api:cost-entry-list": shows("cost_entry"),
     "api:cost-entry-detail": shows("cost_entry"),
     "api:cost-entry-import": NONE_POST_ONLY,
+    "api:project-plan-import": NONE_POST_ONLY,
+    "api:plan-import": NONE_POST_ONLY,
     "api:invoice-list": shows("invoice"),
     "api:invoice-detail": shows("invoice"),
     "api:change-request-list": shows("change_request"),
@@ -1586,9 +1674,22 @@ SHOWS: dict[str, Shows] = {
         "certification",
         kwargs=lambda s, fill: {"pk": fill["certification"]},
     ),
-    "api:webhook-list": Shows(why_none="webhook endpoints: administrators only, not a kind of this test yet"),
-    "api:webhook-detail": Shows(why_none="webhook endpoints: administrators only, not a kind of this test yet"),
+    "api:webhook-list": shows("webhook_endpoint"),
+    "api:webhook-detail": shows("webhook_endpoint", kwargs=lambda s, fill: {"pk": fill["webhook_endpoint"]}),
     "api:webhook-deliveries": Shows(why_none="the delivery log of an endpoint (written by the worker)"),
+}
+# Django's admin (no URL name of the walk in tests/url_names.py): the pages that show an entered value, read as the
+# administrator (the other roles are sent to the admin's login whatever the data).
+ADMIN_ROLE = "admin"
+ADMIN_SHOWS: dict[str, Shows] = {
+    "admin:integrations_webhookendpoint_changelist": shows("webhook_endpoint", queries=("", "?q=ERP")),
+    "admin:integrations_webhookendpoint_change": shows(
+        "webhook_endpoint", kwargs=lambda s, fill: {"object_id": fill["webhook_endpoint"]}
+    ),
+    "admin:integrations_webhookendpoint_history": shows(
+        "webhook_endpoint", kwargs=lambda s, fill: {"object_id": fill["webhook_endpoint"]}
+    ),
+    "admin:integrations_webhookdelivery_changelist": shows("webhook_endpoint"),
 }
 # Reads that are no URL name of their own (ROUTES's EXTRA_POSTS): the what-if of the change request under test.
 EXTRA_SHOWS = {"api:project-what-if (shared change request)": shows("change_request")}
@@ -1607,10 +1708,11 @@ def test_every_url_is_declared():
     assert not unexplained, f"Say why these show no entered value: {unexplained}"
     unfilled = {name for name, entry in SHOWS.items() if entry.kinds} - set(ROUTES)
     assert not unfilled, f"Declare how to fill these URLs in tests/test_invisibility.py ROUTES: {sorted(unfilled)}"
-    unknown = {k for entry in SHOWS.values() for k in entry.kinds} - set(KINDS)
+    unknown = {k for entry in [*SHOWS.values(), *ADMIN_SHOWS.values()] for k in entry.kinds} - set(KINDS)
     assert not unknown, f"Not kinds of records: {unknown}"
     for kind in KINDS:
         assert any(kind in entry.kinds for entry in SHOWS.values()), f"no read shows {kind}"
+    assert all(name.startswith("admin:") for name in ADMIN_SHOWS), "ADMIN_SHOWS holds the admin's pages only"
 
 
 # --- A world: one record of every kind at the values under test, then every read as every role -------------------
@@ -1737,6 +1839,8 @@ def _fill(s: Shared, fill: dict) -> dict:
         "what_if_body": WHAT_IF_BODY,
         "certification": certification(s.world).pk,  # the PM's (made with the context), unless one is entered
         "user": s.world.approver_a.pk,
+        # The endpoint entered, or (its registration refused) client A's own, made on first use.
+        "webhook_endpoint": fill.get("webhook_endpoint") or _webhook(s)["pk"],
         **fill,
     }
 
@@ -1753,6 +1857,10 @@ def reads_of(s: Shared, fill: dict):
         body = (entry.body(fill) if entry.body else route.body(s)) if route.method == "post" else None
         for query in entry.queries or route.queries:
             yield label + query, route.method, base + query.format(**fill), body
+    for name, entry in sorted(ADMIN_SHOWS.items()):
+        base = reverse(name, kwargs=entry.kwargs(s, fill) if entry.kwargs else None)
+        for query in entry.queries or ("",):
+            yield name + query, "get", base + query.format(**fill), None
 
 
 def all_reads(built: Built):
@@ -1850,8 +1958,10 @@ def read_world(ctx: Ctx, world: World, built: Built, *, heavy: bool) -> dict[str
     """Every read as every role: {"role | label": (status, HTML text)}. PDFs only when ``heavy``."""
     answers: dict[str, tuple[int, str]] = {}
     reads = list(all_reads(built))
-    for role in ROLES:
+    for role in (*ROLES, ADMIN_ROLE):
         for label, method, url, body in reads:
+            if (role == ADMIN_ROLE) != _route(label).startswith("admin:"):
+                continue  # the admin's pages as the administrator; the portal's as the portal's roles
             if _heavy(label) and not (heavy and (DEEP or role == "leadership")):
                 continue
             if _route(label) in DEEP_ONLY_ROUTES and not DEEP:

@@ -290,6 +290,7 @@ ROUTES: dict[str, Read] = {
     "milestone-edit": Read("page", lambda s: {"pk": s.milestone.pk}),
     "checklist-toggle": Read("page", lambda s: {"pk": s.checklist.pk}),
     "plan-import": Read("page", _project),  # the PM's import page: a client gets 404
+    "plan-import-new": Read("page"),  # a new project from a plan: PMs and admins only, a client gets 404
     "baseline-sign": Read("page", lambda s: {"pk": s.proposed_baseline.pk}),
     "project-costs": Read("page", _project),
     "project-change-requests": Read("page", _project),
@@ -327,6 +328,7 @@ ROUTES: dict[str, Read] = {
     "password_change_done": Read("page"),
     "two-factor": Read("page"),  # the user's own authenticator (no project data)
     "two-factor-verify": Read("page"),  # redirects unless a login waits for its code
+    "passkey": Read("page", lambda s: {"step": "register-begin"}),  # POST only: the user's own passkey ceremony
     "language-set": Read("page"),  # POST only: the user's own language (issue 15)
     # API
     "api:api-root": Read("api"),
@@ -353,6 +355,8 @@ ROUTES: dict[str, Read] = {
     "api:cost-entry-list": Read("api"),
     "api:cost-entry-detail": Read("api", lambda s: {"pk": s.cost_entry.pk}),
     "api:cost-entry-import": Read("api"),
+    "api:project-plan-import": Read("api", _project),  # POST only: a client reads 405 (and 403 on a POST)
+    "api:plan-import": Read("api"),
     "api:invoice-list": Read("api"),
     "api:invoice-detail": Read("api", lambda s: {"pk": s.invoice.pk}),
     "api:change-request-list": Read("api"),

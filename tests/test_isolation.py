@@ -38,6 +38,7 @@ def world(world, records_b):
 # URLs that are not tenant data: served to any logged-in user, same for everyone.
 NEUTRAL = {"logout", "password_change", "password_change_done", "api:api-root", "api:user-me", "view-as-stop"}
 NEUTRAL |= {"two-factor", "two-factor-verify"}  # the user's own second factor (issue 15)
+NEUTRAL |= {"passkey"}  # the user's own passkey ceremonies (POST; tests/clients/test_passkeys.py: another's is 404)
 NEUTRAL |= {"language-set"}  # the language menu (issue 15): the user's own choice (before login: a cookie)
 
 ROUTES: dict[str, Route] = {
@@ -85,6 +86,13 @@ ROUTES: dict[str, Route] = {
     "milestone-edit": Route("page", kwargs=lambda w: {"pk": w.milestone_b.pk}, method="post"),
     "checklist-toggle": Route("page", kwargs=lambda w: {"pk": w.checklist_b.pk}, method="post"),
     "plan-import": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}, staff_only=True, insider="pm"),
+    "plan-import-new": Route("page", staff_only=True, method="post", body=lambda w: {"action": "preview"}),
+    "api:project-plan-import": Route(
+        "api", kwargs=lambda w: {"pk": w.project_b.pk}, method="post", body=lambda w: {"plan": "x"}, staff_only=True
+    ),
+    "api:plan-import": Route(
+        "api", method="post", body=lambda w: {"client": w.client_b.pk, "plan": "x", "dry_run": True}, staff_only=True
+    ),
     "baseline-sign": Route("page", kwargs=lambda w: {"pk": w.baseline_b.pk}, insider="approver_b"),
     "project-costs": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}, staff_only=True),
     "project-change-requests": Route("page", kwargs=lambda w: {"pk": w.project_b.pk}),

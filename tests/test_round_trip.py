@@ -49,6 +49,7 @@ CREATE_OR_ACTION_FORMS = {
     "IssueCommentForm",
     "IssueResolveForm",
     "ProjectCreateForm",
+    "PlanProjectForm",  # a new project from a plan: previews, then creates once
     "WhatIfForm",  # a calculator: writes nothing
     "SurveyAnswerForm",  # one answer per invitation
     "KpiTargetForm",
@@ -67,6 +68,7 @@ CREATE_OR_ACTION_FORMS = {
     "ViewAsStartForm",  # starts "view as client" (cmo_portal.view_as): a security event, edits no record
     "CodeForm",  # the login's second factor, or confirms a new authenticator (tests/clients/test_two_factor.py)
     "PasswordConfirmForm",  # the password re-entered to renew recovery codes or turn two-factor off
+    "PasskeyNameForm",  # names the passkey just added, once (tests/clients/test_passkeys.py)
     "DocumentUploadForm",  # adds a document with its first version
     "DocumentVersionForm",  # uploads a new version (it supersedes)
     "DocumentFilterForm",  # the document list's filters (GET): writes nothing

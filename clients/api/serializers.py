@@ -1,4 +1,5 @@
 from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from clients.models import Client, Role, User
@@ -15,22 +16,26 @@ class ClientCreateSerializer(StrictSerializer):
     """Onboard a client; uniqueness of name and slug is checked by the service (400 with the field)."""
 
     name = serializers.CharField(max_length=200)
-    slug = serializers.SlugField(max_length=60, help_text="Short, unique, never changes (used in links).")
+    slug = serializers.SlugField(max_length=60, help_text=_("Short, unique, never changes (used in links)."))
     active = serializers.BooleanField(default=True)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="For the audit trail.")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text=_("For the audit trail.")
+    )
 
 
 class ClientUpdateSerializer(StrictSerializer):
     """Rename or (de)activate a client; ``reason`` is required when something changes (audit trail)."""
 
     name = serializers.CharField(max_length=200, required=False)
-    active = serializers.BooleanField(required=False, help_text="false: the client's users see nothing any more.")
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="For the audit trail.")
+    active = serializers.BooleanField(required=False, help_text=_("false: the client's users see nothing any more."))
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text=_("For the audit trail.")
+    )
 
 
 class UserSerializer(StrictModelSerializer):
     client = serializers.PrimaryKeyRelatedField(
-        queryset=Client.objects.all(), required=False, allow_null=True, help_text="Required for client roles."
+        queryset=Client.objects.all(), required=False, allow_null=True, help_text=_("Required for client roles.")
     )
     role = serializers.ChoiceField(choices=Role.choices)
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
@@ -53,7 +58,7 @@ class UserSerializer(StrictModelSerializer):
 
 
 class MeSerializer(StrictModelSerializer):
-    client = ClientSerializer(read_only=True, allow_null=True, help_text="null for CMO staff.")
+    client = ClientSerializer(read_only=True, allow_null=True, help_text=_("null for CMO staff."))
 
     class Meta:
         model = User
@@ -68,7 +73,9 @@ class TokenRequestSerializer(StrictSerializer):
         max_length=32,
         required=False,
         allow_blank=True,
-        help_text="For an account with two-factor authentication: the authenticator's current code or a recovery code.",
+        help_text=_(
+            "For an account with two-factor authentication: the authenticator's current code or a recovery code."
+        ),
     )
 
 

@@ -1,4 +1,5 @@
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
@@ -145,9 +146,9 @@ class TokenView(APIView):
             password=serializer.validated_data["password"],
         )
         if getattr(request, "axes_locked_out", False):
-            raise Throttled(detail="Too many failed attempts: this account is locked for a while.")
+            raise Throttled(detail=_("Too many failed attempts: this account is locked for a while."))
         if user is None or not user.is_active:
-            raise ValidationError({"non_field_errors": ["Unable to log in with the username and password given."]})
+            raise ValidationError({"non_field_errors": [_("Unable to log in with the username and password given.")]})
         if password_expired(user):
             raise ValidationError({"non_field_errors": [expired_message()]})
         refused = api_code_check(request=request, user=user, code=serializer.validated_data.get("otp", ""))

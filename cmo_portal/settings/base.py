@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_otp",  # two-factor login (clients.two_factor): TOTP devices and single-use recovery codes
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # passkeys (WebAuthn) as a second factor (clients.passkeys)
     "csp",
     "pgtrigger",
     "pghistory",
@@ -149,6 +150,15 @@ SSO_ALLOW_INSECURE_LOOPBACK = False
 OTP_TOTP_ISSUER = "CMO Portal"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
+# Passkeys (django-otp-webauthn, clients.passkeys): a second factor only (never instead of the password). Bound to
+# WEBAUTHN_RP_ID, a domain (empty: the host the page was asked for, which ALLOWED_HOSTS vetted); the origin the
+# browser reports must be the request's own, so the library's list of allowed origins is not used (E030 silenced).
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="")
+OTP_WEBAUTHN_RP_ID_CALLABLE = "clients.passkeys.rp_id"
+OTP_WEBAUTHN_RP_NAME = env.str("WEBAUTHN_RP_NAME", default="CMO Portal")
+OTP_WEBAUTHN_HELPER_CLASS = "clients.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -304,6 +314,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "lean-metrics-rollup": {
         "task": "metrics.tasks.roll_up_lean_metrics",
         "schedule": crontab(hour=2, minute=30),  # nightly, 02:30 UTC
+    },
+    "verify-document-files": {
+        "task": "projects.tasks.verify_document_files",
+        "schedule": crontab(hour=3, minute=45),  # nightly, 03:45 UTC: signed versions' stored files re-hashed
+    },
+    "extract-pending-document-texts": {
+        "task": "projects.tasks.extract_pending_document_texts",
+        "schedule": timedelta(minutes=10),  # document texts a down broker did not take (read after upload)
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clients.access import ScopedQuerySet
 
@@ -12,16 +14,16 @@ EXPORT_KEPT_FOR = dt.timedelta(hours=24)
 
 
 class ExportKind(models.TextChoices):
-    PORTFOLIO_XLSX = "portfolio_xlsx", "Portfolio report (Excel)"
-    PORTFOLIO_PDF = "portfolio_pdf", "Portfolio report (PDF)"
-    AUDIT_PDF = "audit_pdf", "Audit trail report (PDF)"
+    PORTFOLIO_XLSX = "portfolio_xlsx", _("Portfolio report (Excel)")
+    PORTFOLIO_PDF = "portfolio_pdf", _("Portfolio report (PDF)")
+    AUDIT_PDF = "audit_pdf", _("Audit trail report (PDF)")
 
 
 class ExportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 def access_scope_of(user) -> str:
@@ -50,19 +52,21 @@ class ExportJob(models.Model):
     kind = models.CharField(max_length=20, choices=ExportKind.choices)
     access_scope = models.CharField(
         max_length=60,
-        help_text="The requester's role and client when asked: the file is built and served only "
-        "while they are the same (a changed role or client would read another scope's file).",
+        help_text=_(
+            "The requester's role and client when asked: the file is built and served only "
+            "while they are the same (a changed role or client would read another scope's file)."
+        ),
     )
-    parameters = models.JSONField(default=dict, blank=True, help_text="The report's filters, as validated.")
+    parameters = models.JSONField(default=dict, blank=True, help_text=_("The report's filters, as validated."))
     status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
-    progress_done = models.PositiveIntegerField(default=0, help_text="Rows read so far.")
-    progress_total = models.PositiveIntegerField(default=0, help_text="Rows to read (0: not known yet).")
+    progress_done = models.PositiveIntegerField(default=0, help_text=_("Rows read so far."))
+    progress_total = models.PositiveIntegerField(default=0, help_text=_("Rows to read (0: not known yet)."))
     content = models.BinaryField(null=True, editable=False)
     size_bytes = models.PositiveIntegerField(default=0)
-    rows = models.PositiveIntegerField(default=0, help_text="Rows in the built file.")
+    rows = models.PositiveIntegerField(default=0, help_text=_("Rows in the built file."))
     filename = models.CharField(max_length=120, blank=True)
     content_type = models.CharField(max_length=120, blank=True)
-    error = models.CharField(max_length=300, blank=True, help_text="Why it failed, in words for the user.")
+    error = models.CharField(max_length=300, blank=True, help_text=_("Why it failed, in words for the user."))
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -85,6 +89,11 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.requested_by_id} ({self.status})"
+
+    @property
+    def shown_error(self) -> str:
+        """Why it failed, in the reader's language: ``error`` is stored in English (a worker writes it)."""
+        return gettext(self.error) if self.error else ""
 
     @property
     def pending(self) -> bool:

@@ -3,6 +3,7 @@ from the rows read in chunks (progress after each chunk), as the requesting user
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clients import access
 from metrics.export_jobs.kinds import BuiltFile, ExportKindSpec, Progress, export_kind_register
@@ -17,7 +18,9 @@ def portfolio_parameters(user, posted: dict) -> dict:
     """The portfolio report has no filters: its scope is the user's (a PM: their own projects)."""
     unknown = sorted(set(posted) - {"csrfmiddlewaretoken"})
     if unknown:
-        raise ValidationError(f"The portfolio export takes no filters (got {', '.join(unknown)}).")
+        raise ValidationError(
+            _("The portfolio export takes no filters (got %(filters)s).") % {"filters": ", ".join(unknown)}
+        )
     return {}
 
 

@@ -11,8 +11,11 @@ import logging
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from clients.languages import language_of
 from core.broker import send_task_safely
 from metrics.export_jobs import portfolio  # noqa: F401 -- registers the portfolio kinds
 from metrics.export_jobs.kinds import EXPORT_KINDS, ExportKindSpec, export_kind
@@ -27,10 +30,15 @@ ACTIVE_PER_USER = 3  # queued or running jobs one user may have at once
 RESEND_AFTER = dt.timedelta(minutes=2)  # a job still queued this long was maybe never enqueued (broker down)
 GIVE_UP_AFTER = dt.timedelta(minutes=30)  # longer than every attempt and retry of the task together
 
-FAILED_TO_BUILD = "The export could not be built. Try again; if it fails again, tell the portal's administrators."
-TOO_LONG = "The export took too long to build and was stopped. Narrow the filters, or use the CSV download."
-NOT_FINISHED = "The export did not finish. Try again."
-NO_LONGER_ALLOWED = "You may no longer export this report."
+# Why a job failed, stored in English (workers write it) and translated when shown (``ExportJob.shown_error``).
+FAILED_TO_BUILD = gettext_noop(
+    "The export could not be built. Try again; if it fails again, tell the portal's administrators."
+)
+TOO_LONG = gettext_noop(
+    "The export took too long to build and was stopped. Narrow the filters, or use the CSV download."
+)
+NOT_FINISHED = gettext_noop("The export did not finish. Try again.")
+NO_LONGER_ALLOWED = gettext_noop("You may no longer export this report.")
 
 
 def spec_for(job: ExportJob) -> ExportKindSpec:
@@ -62,7 +70,8 @@ def export_job_request(*, actor, kind: str, posted: dict) -> ExportJob:
         return same
     if active.count() >= ACTIVE_PER_USER:
         raise ValidationError(
-            f"You already have {ACTIVE_PER_USER} exports in progress; wait for one to finish.", code="too_many"
+            _("You already have %(count)s exports in progress; wait for one to finish.") % {"count": ACTIVE_PER_USER},
+            code="too_many",
         )
     now = timezone.now()
     job = ExportJob.objects.create(
@@ -108,7 +117,8 @@ def export_job_build(*, job_id: int) -> str:
             _set(job_id, progress_done=min(done, total), progress_total=total)
 
         try:
-            built = spec_for(job).build(user, job.parameters, progress)
+            with translation.override(language_of(user)):  # the file in the requester's language (headers: data)
+                built = spec_for(job).build(user, job.parameters, progress)
         except ValidationError as error:
             export_job_fail(job_id=job_id, message=" ".join(error.messages))
             return "failed"

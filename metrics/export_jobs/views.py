@@ -59,6 +59,7 @@ def _job_or_404(request, pk: int, *, with_content: bool = False) -> ExportJob:
 def export_job(request, pk: int):
     """The job's page: a progress bar while it is built (htmx swaps the status every second), then the link."""
     job = _job_or_404(request, pk)
+    job.error = job.shown_error  # stored in English; shown in the reader's language (this page only, never saved)
     context = {
         "job": job,
         "report_url": reverse(export_kind(job.kind).report_url_name),

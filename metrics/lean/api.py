@@ -1,6 +1,7 @@
 """``portfolio/lean/``: Lean figures grouped by client, project, PM, service type or quarter (staff)."""
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
@@ -22,8 +23,8 @@ class IsPortfolioViewer(permissions.BasePermission):
 
 
 class LeanQuerySerializer(StrictSerializer):
-    by = serializers.ChoiceField(choices=list(GROUPINGS), default="client", help_text="Grouping (default client).")
-    quarter = PatternField(QUARTER_PATTERN, required=False, help_text="e.g. 2026Q3 (default: this quarter).")
+    by = serializers.ChoiceField(choices=list(GROUPINGS), default="client", help_text=_("Grouping (default client)."))
+    quarter = PatternField(QUARTER_PATTERN, required=False, help_text=_("e.g. 2026Q3 (default: this quarter)."))
 
 
 class LeanFiguresSerializer(StrictSerializer):
@@ -41,12 +42,12 @@ class LeanFiguresSerializer(StrictSerializer):
 
 
 class LeanGroupSerializer(StrictSerializer):
-    key = serializers.CharField(allow_null=True, help_text="Id or code of the group (client id, project id…).")
+    key = serializers.CharField(allow_null=True, help_text=_("Id or code of the group (client id, project id…)."))
     label = serializers.CharField()
-    projects = serializers.IntegerField(help_text="Projects with figures in the quarter.")
-    figures = LeanFiguresSerializer(help_text="This quarter.")
-    previous = LeanFiguresSerializer(help_text="The previous quarter.")
-    counts = serializers.DictField(child=serializers.CharField(), help_text="The counters the figures come from.")
+    projects = serializers.IntegerField(help_text=_("Projects with figures in the quarter."))
+    figures = LeanFiguresSerializer(help_text=_("This quarter."))
+    previous = LeanFiguresSerializer(help_text=_("The previous quarter."))
+    counts = serializers.DictField(child=serializers.CharField(), help_text=_("The counters the figures come from."))
 
 
 class LeanPortfolioSerializer(StrictSerializer):
@@ -88,7 +89,7 @@ class LeanPortfolioView(APIView):
             "portfolio": _group(selectors.portfolio_total(rows)) if rows and by != "quarter" else None,
             "definitions": [
                 {"key": m.key, "label": m.label, "unit": m.unit, "better": m.better, "definition": m.definition}
-                for m in measures.METRICS
+                for m in selectors.metrics_shown()
             ],
         }
         return Response(LeanPortfolioSerializer(body).data)

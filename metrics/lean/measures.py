@@ -15,6 +15,13 @@ from metrics.lean.counters import RATIO, LeanTotals
 
 PERCENT = Decimal("0.1")
 
+
+def gettext_noop(message: str) -> str:
+    """Marks ``message`` for makemessages (this module stays free of Django); translated where it is shown
+    (``metrics.lean.selectors.metrics_shown``)."""
+    return message
+
+
 Better = Literal["higher", "lower", "neutral"]
 
 
@@ -30,80 +37,90 @@ class MetricDefinition:
 METRICS: tuple[MetricDefinition, ...] = (
     MetricDefinition(
         "on_time_milestone_rate",
-        "On-time milestones",
+        gettext_noop("On-time milestones"),
         "%",
         "higher",
-        "Completed milestones finished on or before their baseline date ÷ completed milestones with a baseline.",
+        gettext_noop(
+            "Completed milestones finished on or before their baseline date ÷ completed milestones with a baseline."
+        ),
     ),
     MetricDefinition(
         "otif_rate",
-        "OTIF batches",
+        gettext_noop("OTIF batches"),
         "%",
         "higher",
-        "Batches released right first time on or before their planned date ÷ batches with an outcome.",
+        gettext_noop("Batches released right first time on or before their planned date ÷ batches with an outcome."),
     ),
     MetricDefinition(
         "right_first_time_rate",
-        "Right first time",
+        gettext_noop("Right first time"),
         "%",
         "higher",
-        "Batches released right first time ÷ batches with an outcome (released or rejected).",
+        gettext_noop("Batches released right first time ÷ batches with an outcome (released or rejected)."),
     ),
     MetricDefinition(
         "mean_phase_days",
-        "Cycle time per phase",
-        "days",
+        gettext_noop("Cycle time per phase"),
+        gettext_noop("days"),
         "lower",
-        "Mean days from the previous milestone's completion to this milestone's completion.",
+        gettext_noop("Mean days from the previous milestone's completion to this milestone's completion."),
     ),
     MetricDefinition(
         "cycle_time_ratio",
-        "Cycle time vs template",
+        gettext_noop("Cycle time vs template"),
         "×",
         "lower",
-        "Σ actual cycle time ÷ Σ template duration of completed phases that have one (1.00 = as planned).",
+        gettext_noop(
+            "Σ actual cycle time ÷ Σ template duration of completed phases that have one (1.00 = as planned)."
+        ),
     ),
     MetricDefinition(
         "mean_lead_time_days",
-        "Lead time",
-        "days",
+        gettext_noop("Lead time"),
+        gettext_noop("days"),
         "lower",
-        "Days from project start to completion of its final milestone (projects finished in the period).",
+        gettext_noop("Days from project start to completion of its final milestone (projects finished in the period)."),
     ),
     MetricDefinition(
         "process_cycle_efficiency",
-        "Process cycle efficiency",
+        gettext_noop("Process cycle efficiency"),
         "%",
         "higher",
-        "Cycle time of value-adding phases ÷ total cycle time of completed phases (= lead time once finished).",
+        gettext_noop(
+            "Cycle time of value-adding phases ÷ total cycle time of completed phases (= lead time once finished)."
+        ),
     ),
     MetricDefinition(
         "client_wait_days",
-        "Waiting on the client",
-        "days",
+        gettext_noop("Waiting on the client"),
+        gettext_noop("days"),
         "neutral",
-        "Days change requests awaited the client's decision plus days shared issues awaited the client's reply.",
+        gettext_noop(
+            "Days change requests awaited the client's decision plus days shared issues awaited the client's reply."
+        ),
     ),
     MetricDefinition(
         "cmo_wait_days",
-        "Waiting on the CMO",
-        "days",
+        gettext_noop("Waiting on the CMO"),
+        gettext_noop("days"),
         "lower",
-        "Days change requests were drafted before submission plus days shared issues awaited the CMO's move.",
+        gettext_noop(
+            "Days change requests were drafted before submission plus days shared issues awaited the CMO's move."
+        ),
     ),
     MetricDefinition(
         "mean_issue_response_hours",
-        "Issue first response",
-        "hours",
+        gettext_noop("Issue first response"),
+        gettext_noop("hours"),
         "lower",
-        "Mean hours from a shared issue being opened to the CMO's first response.",
+        gettext_noop("Mean hours from a shared issue being opened to the CMO's first response."),
     ),
     MetricDefinition(
         "mean_issue_resolution_hours",
-        "Issue resolution",
-        "hours",
+        gettext_noop("Issue resolution"),
+        gettext_noop("hours"),
         "lower",
-        "Mean hours from a shared issue being opened to its resolution.",
+        gettext_noop("Mean hours from a shared issue being opened to its resolution."),
     ),
 )
 METRIC_KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)

@@ -29,24 +29,24 @@ class LeanSnapshot(models.Model):
         max_length=6,
         choices=ScoreLens.choices,
         default=ScoreLens.CMO,
-        help_text="cmo: every milestone (staff reports); client: client-visible milestones (agreed KPIs).",
+        help_text=_("cmo: every milestone (staff reports); client: client-visible milestones (agreed KPIs)."),
     )
-    quarter = models.DateField(help_text="First day of the calendar quarter.")
+    quarter = models.DateField(help_text=_("First day of the calendar quarter."))
     computed_at = models.DateTimeField(default=timezone.now)
-    milestones_completed = models.PositiveIntegerField(default=0, help_text="Completed with a baseline date.")
+    milestones_completed = models.PositiveIntegerField(default=0, help_text=_("Completed with a baseline date."))
     milestones_on_time = models.PositiveIntegerField(default=0)
-    batches_completed = models.PositiveIntegerField(default=0, help_text="Released or rejected.")
+    batches_completed = models.PositiveIntegerField(default=0, help_text=_("Released or rejected."))
     batches_on_time = models.PositiveIntegerField(default=0)
     batches_right_first_time = models.PositiveIntegerField(default=0)
     batches_otif = models.PositiveIntegerField(default=0)
     phases_completed = models.PositiveIntegerField(default=0)
-    phase_days = models.PositiveIntegerField(default=0, help_text="Σ actual cycle time of completed phases, days.")
+    phase_days = models.PositiveIntegerField(default=0, help_text=_("Σ actual cycle time of completed phases, days."))
     value_adding_days = models.PositiveIntegerField(default=0)
-    planned_phases = models.PositiveIntegerField(default=0, help_text="Completed phases with a planned duration.")
-    planned_phase_days = models.PositiveIntegerField(default=0, help_text="Σ their planned duration, days.")
-    planned_phase_actual_days = models.PositiveIntegerField(default=0, help_text="Σ their actual cycle time, days.")
-    projects_finished = models.PositiveIntegerField(default=0, help_text="Final milestone completed this quarter.")
-    lead_time_days = models.PositiveIntegerField(default=0, help_text="Σ lead time of those projects, days.")
+    planned_phases = models.PositiveIntegerField(default=0, help_text=_("Completed phases with a planned duration."))
+    planned_phase_days = models.PositiveIntegerField(default=0, help_text=_("Σ their planned duration, days."))
+    planned_phase_actual_days = models.PositiveIntegerField(default=0, help_text=_("Σ their actual cycle time, days."))
+    projects_finished = models.PositiveIntegerField(default=0, help_text=_("Final milestone completed this quarter."))
+    lead_time_days = models.PositiveIntegerField(default=0, help_text=_("Σ lead time of those projects, days."))
     client_wait_days = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
     cmo_wait_days = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
     change_request_client_wait_days = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
@@ -101,7 +101,7 @@ class ClientKpiTarget(models.Model):
     value = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     evaluated_at = models.DateTimeField(null=True, blank=True)
     breach_notified_quarter = models.DateField(
-        null=True, blank=True, help_text="Quarter of the last breach notification (one per quarter)."
+        null=True, blank=True, help_text=_("Quarter of the last breach notification (one per quarter).")
     )
 
     objects = ClientKpiTargetQuerySet.as_manager()

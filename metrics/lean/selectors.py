@@ -7,11 +7,12 @@ for any grouping. Definitions: docs/lean.md.
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from clients import access
 from clients.models import CLIENT_ROLES
@@ -158,10 +159,18 @@ def lean_portfolio(*, user, by: str, quarter: dt.date, quarters_shown: int = 8) 
     return rows
 
 
+def metrics_shown() -> list[measures.MetricDefinition]:
+    """The Lean measures with their label, unit and definition in the active language (``measures`` is pure)."""
+    return [
+        replace(m, label=gettext(m.label), unit=gettext(m.unit), definition=gettext(m.definition))
+        for m in measures.METRICS
+    ]
+
+
 def portfolio_total(rows: list[LeanRow]) -> LeanRow:
     return LeanRow(
         key=None,
-        label="Portfolio",
+        label=gettext("Portfolio"),
         totals=counters.total_of([r.totals for r in rows]),
         previous=counters.total_of([r.previous for r in rows]),
         projects=sum(r.projects for r in rows),

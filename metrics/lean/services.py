@@ -10,9 +10,11 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from clients import access
 from clients.models import Client, Role, User
+from core import phrases
 from core.audit import audit_context
 from metrics.lean import counters
 from metrics.lean.models import ClientKpiTarget, KpiMetric, KpiStatus, LeanSnapshot
@@ -90,9 +92,18 @@ def _evaluate(targets: list[ClientKpiTarget], now: dt.datetime) -> list[ClientKp
                 recipients=[*managers[target.client_id], *leadership],
                 kind="kpi_target_breached",
                 project=None,
-                text=f"{target.client.name}: {target.get_metric_display()} is {target.value} in "
-                f"{quarter_label(quarter)}, against an agreed target of {kpi_comparison(target.metric)} "
-                f"{target.target}.",
+                text=phrases.phrase(
+                    gettext_noop(
+                        "%(client)s: %(metric)s is %(value)s in %(quarter)s, against an agreed target of "
+                        "%(comparison)s %(target)s."
+                    ),
+                    client=target.client.name,
+                    metric=KpiMetric(target.metric).label,  # lazy: translated for each reader
+                    value=target.value,
+                    quarter=quarter_label(quarter),
+                    comparison=kpi_comparison(target.metric),
+                    target=target.target,
+                ),
                 url="/portfolio/kpi-targets/",
             )
     return newly_breached
@@ -111,16 +122,20 @@ can_manage_kpi_targets = access.can_lead
 def kpi_target_set(*, actor, client: Client, metric: str, target, active: bool = True) -> ClientKpiTarget:
     """Leadership records a target agreed with the client (one per client and metric); evaluated at once."""
     if not can_manage_kpi_targets(actor):
-        raise PermissionDenied("Only leadership and administrators record client KPI targets.")
+        raise PermissionDenied(gettext("Only leadership and administrators record client KPI targets."))
     if metric not in KpiMetric.values:
-        raise ValidationError({"metric": [f"Choose one of {', '.join(KpiMetric.values)}."]})
+        raise ValidationError(
+            {"metric": [gettext("Choose one of %(values)s.") % {"values": ", ".join(KpiMetric.values)}]}
+        )
     try:
         value = Decimal(str(target))
     except (InvalidOperation, ValueError) as error:
-        raise ValidationError({"target": ["Give a number."]}) from error
+        raise ValidationError({"target": [gettext("Give a number.")]}) from error
     low, high = KPI_RANGES[KpiMetric(metric)]
     if not (value.is_finite() and low <= value <= high):
-        raise ValidationError({"target": [f"Give a number from {low} to {high}."]})
+        raise ValidationError(  # gettext, not _: this function's "record, _ =" makes _ a local name
+            {"target": [gettext("Give a number from %(low)s to %(high)s.") % {"low": low, "high": high}]}
+        )
     with audit_context(actor=actor, reason="Client KPI target recorded"):
         record, _ = ClientKpiTarget.objects.update_or_create(
             client=client, metric=metric, defaults={"target": value, "active": active, "created_by": actor}

@@ -6,12 +6,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clients import access
 from core.pages import add_form_errors
 from metrics.groupings import report_period, report_period_context
-from metrics.lean import measures, selectors, services
+from metrics.lean import selectors, services
 from metrics.lean.forms import KpiTargetForm
 from metrics.portfolio import pm_excellence
 from metrics.quarters import quarter_label, quarter_of
@@ -42,7 +43,7 @@ def lean_portfolio(request):
         {
             "rows": rows,
             "total": selectors.portfolio_total(rows) if rows and by != "quarter" else None,
-            "metrics": measures.METRICS,
+            "metrics": selectors.metrics_shown(),
             "detail": detail,
             "accidental": accidental,
             **report_period_context(by, quarter),
@@ -68,7 +69,11 @@ def kpi_targets(request):
             except ValidationError as error:
                 add_form_errors(form, error)
             else:
-                messages.success(request, f"Target saved for {target.client.name}: {target.get_status_display()}.")
+                messages.success(
+                    request,
+                    _("Target saved for %(client)s: %(status)s.")
+                    % {"client": target.client.name, "status": target.get_status_display()},
+                )
                 return redirect("kpi-targets")
     targets = list(selectors.kpi_targets(user=user))
     for target in targets:

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class PeriodicRun(models.Model):
@@ -11,7 +12,7 @@ class PeriodicRun(models.Model):
     """
 
     job = models.CharField(max_length=60)
-    period_start = models.DateTimeField(help_text="Start (UTC) of the period the job ran for: its ISO week, hour…")
+    period_start = models.DateTimeField(help_text=_("Start (UTC) of the period the job ran for: its ISO week, hour…"))
     ran_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -6,6 +6,7 @@ import dataclasses
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.response import Response
@@ -29,10 +30,10 @@ class PortfolioSummaryView(APIView):
                 "PortfolioSummary",
                 {
                     "counts": serializers.DictField(child=serializers.IntegerField()),
-                    "count": serializers.IntegerField(help_text="Open projects in all pages."),
+                    "count": serializers.IntegerField(help_text=_("Open projects in all pages.")),
                     "next": serializers.URLField(allow_null=True),
                     "previous": serializers.URLField(allow_null=True),
-                    "projects": serializers.ListField(help_text="This page's projects, ranked by risk."),
+                    "projects": serializers.ListField(help_text=_("This page's projects, ranked by risk.")),
                 },
             ),
             404: OpenApiResponse(description="Client users: there is no portfolio for them."),
@@ -71,10 +72,10 @@ class CanRecordCertifications(permissions.BasePermission):
 
 class PMCertificationSerializer(StrictModelSerializer):
     user = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(role=Role.PROJECT_MANAGER), help_text="Id of the project manager."
+        queryset=User.objects.filter(role=Role.PROJECT_MANAGER), help_text=_("Id of the project manager.")
     )
     user_name = serializers.CharField(source="user.display_name", read_only=True)
-    current = serializers.SerializerMethodField(help_text="Issued and not expired today.")
+    current = serializers.SerializerMethodField(help_text=_("Issued and not expired today."))
 
     class Meta:
         model = PMCertification
@@ -86,7 +87,7 @@ class PMCertificationSerializer(StrictModelSerializer):
 
 
 class PMCertificationFilter(StrictFilterSet):
-    user = IdFilter(field_name="user_id", help_text="Only this PM's certificates.")
+    user = IdFilter(field_name="user_id", help_text=_("Only this PM's certificates."))
 
     class Meta:
         model = PMCertification

@@ -11,8 +11,11 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
+from clients.languages import language_of
 from clients.models import Role, User
 from metrics.locks import DIGEST_LOCK, try_xact_lock
 from metrics.periodic_runs.services import WEEKLY_DIGEST, iso_week_start, periodic_run_claim
@@ -22,24 +25,61 @@ from projects import selectors as project_selectors
 logger = logging.getLogger(__name__)
 
 
+def _rag(rag: str) -> str:
+    """A RAG band in the digest's words (lower case, as in "risk 62 (red)")."""
+    return {
+        "green": pgettext("RAG band", "green"),
+        "amber": pgettext("RAG band", "amber"),
+        "red": pgettext("RAG band", "red"),
+    }.get(rag, rag)
+
+
 def _client_lines(user) -> list[str]:
     lines = []
     for project in project_selectors.project_list(user=user):
-        risk = f"risk {project.risk_score:.0f} ({project.rag})" if project.rag else "not scored yet"
-        nxt = (
-            f"next: {project.next_milestone_name} on {project.next_milestone_date:%d %b %Y}"
-            if project.next_milestone_name and project.next_milestone_date
-            else "no open milestone"
+        risk = (
+            _("risk %(risk)s (%(rag)s)") % {"risk": f"{project.risk_score:.0f}", "rag": _rag(project.rag)}
+            if project.rag
+            else _("not scored yet")
         )
-        lines.append(f"- {project.code} {project.name}: {risk}; {nxt}")
+        nxt = (
+            _("next: %(milestone)s on %(date)s")
+            % {
+                "milestone": project.next_milestone_name,
+                "date": formats.date_format(project.next_milestone_date, "d M Y"),
+            }
+            if project.next_milestone_name and project.next_milestone_date
+            else _("no open milestone")
+        )
+        lines.append(
+            "- "
+            + _("%(code)s %(name)s: %(risk)s; %(next)s")
+            % {"code": project.code, "name": project.name, "risk": risk, "next": nxt}
+        )
     return lines
 
 
 def _leadership_lines(user) -> list[str]:
     rows = portfolio_rows(user=user)
-    lines = [f"- {r.code} ({r.client}): risk {r.risk_score:.0f} {r.rag} — {r.top_reason}" for r in rows if r.rag][:15]
+    lines = [
+        "- "
+        + _("%(code)s (%(client)s): risk %(risk)s %(rag)s — %(reason)s")
+        % {
+            "code": r.code,
+            "client": r.client,
+            "risk": f"{r.risk_score:.0f}",
+            "rag": _rag(r.rag),
+            "reason": r.top_reason,
+        }
+        for r in rows
+        if r.rag
+    ][:15]
     red = sum(1 for r in rows if r.rag == "red")
-    return [f"{len(rows)} open projects, {red} red.", *lines]
+    summary = ngettext("%(count)s open project, %(red)s red.", "%(count)s open projects, %(red)s red.", len(rows)) % {
+        "count": len(rows),
+        "red": red,
+    }
+    return [summary, *lines]
 
 
 def weekly_digest_messages(*, now: dt.datetime) -> list[EmailMessage]:
@@ -53,18 +93,25 @@ def weekly_digest_messages(*, now: dt.datetime) -> list[EmailMessage]:
     )
     messages = []
     for user in recipients:
-        lines = _leadership_lines(user) if user.role == Role.LEADERSHIP else _client_lines(user)
-        if not lines:
-            continue
-        greeting = f"Hello {user.display_name},\n\nYour week in the CMO Portal ({now:%d %b %Y}):\n\n"
-        messages.append(
-            EmailMessage(
-                subject="[CMO Portal] Weekly digest",
-                body=greeting + "\n".join(lines) + f"\n\nDetails: {settings.PORTAL_BASE_URL}/\n",
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[user.email],
+        with translation.override(language_of(user)):  # written in the recipient's language
+            lines = _leadership_lines(user) if user.role == Role.LEADERSHIP else _client_lines(user)
+            if not lines:
+                continue
+            greeting = (
+                _("Hello %(name)s,") % {"name": user.display_name}
+                + "\n\n"
+                + _("Your week in the CMO Portal (%(date)s):") % {"date": formats.date_format(now, "d M Y")}
+                + "\n\n"
             )
-        )
+            details = _("Details: %(link)s") % {"link": f"{settings.PORTAL_BASE_URL}/"}
+            messages.append(
+                EmailMessage(
+                    subject="[CMO Portal] " + _("Weekly digest"),
+                    body=greeting + "\n".join(lines) + f"\n\n{details}\n",
+                    from_email=settings.DEFAULT_FROM_EMAIL,
+                    to=[user.email],
+                )
+            )
     return messages
 
 

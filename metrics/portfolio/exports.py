@@ -5,11 +5,13 @@ import hashlib
 import io
 from decimal import Decimal
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from core.exports import safe_cell, xlsx_cell
 from metrics.portfolio.selectors import PortfolioRow, rag_counts
 
+# Column heads of the CSV and XLSX files: data for other tools, kept in English whatever the reader's language.
 EXPORT_COLUMNS = [
     ("code", "Project"),
     ("name", "Name"),
@@ -83,7 +85,7 @@ def risk_bar_svg(rows: list[PortfolioRow]) -> str:
     if not scored:
         return ""
     data = ",".join(f"{r.project_id}:{r.risk_score}:{r.rag}" for r in scored)
-    key = "chart:portfolio:" + hashlib.sha256(data.encode()).hexdigest()
+    key = f"chart:portfolio:{translation.get_language()}:" + hashlib.sha256(data.encode()).hexdigest()
     svg = cache.get(key)
     if svg is None:
         svg = _render_risk_bars(scored)
@@ -110,7 +112,7 @@ def _render_risk_bars(rows: list[PortfolioRow]) -> str:
         ax.barh(positions, values, color=colors)
         ax.set_yticks(positions, labels=labels, parse_math=False)  # a code is text: "$x_$" is no TeX to typeset
         ax.set_xlim(0, 100)
-        ax.set_xlabel("risk score (higher is worse)")
+        ax.set_xlabel(gettext("risk score (higher is worse)"))
         for spine in ("top", "right"):
             ax.spines[spine].set_visible(False)
         ax.grid(axis="x", color="#dde3ea", linewidth=0.6)

@@ -1,6 +1,7 @@
 """The PM certification form (PM workload page)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from clients.models import CertificationKind, Role, User
 from core.form_fields import PlausibleDateField
@@ -9,7 +10,7 @@ from core.form_fields import PlausibleDateField
 class CertificationForm(forms.Form):
     user = forms.ModelChoiceField(
         queryset=User.objects.filter(role=Role.PROJECT_MANAGER, is_active=True).order_by("full_name", "username"),
-        label="Project manager",
+        label=_("Project manager"),
     )
     kind = forms.ChoiceField(choices=CertificationKind.choices)
     issued = PlausibleDateField()

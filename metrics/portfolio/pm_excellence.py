@@ -27,6 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clients import access
 from clients.models import PMCertification, Role, User
@@ -117,7 +118,7 @@ def pm_managers(*, user, today: dt.date | None = None) -> QuerySet:
     """Active PMs with ``live_count``, ``red_count`` and ``accidental`` computed and sorted in the database:
     accidental PMs first, then most red projects, most live projects, name. Slice it to page (one query a page)."""
     if not can_view_pm_workload(user):
-        raise PermissionDenied("Only leadership and administrators see PM workload.")
+        raise PermissionDenied(_("Only leadership and administrators see PM workload."))
     today = today or timezone.localdate()
     live = Project.objects.filter(manager=OuterRef("pk"), status__in=LIVE_STATUSES)
     certified = PMCertification.objects.filter(current_certification(today), user=OuterRef("pk"))
@@ -173,7 +174,7 @@ def pm_workload(*, user, today: dt.date | None = None) -> list[PMRow]:
 def expiring_certifications(*, user, today: dt.date | None = None):
     """Current certificates of active PMs that expire within 90 days, soonest first (one query)."""
     if not can_view_pm_workload(user):
-        raise PermissionDenied("Only leadership and administrators see PM certifications.")
+        raise PermissionDenied(_("Only leadership and administrators see PM certifications."))
     today = today or timezone.localdate()
     return (
         PMCertification.objects.filter(
@@ -200,9 +201,9 @@ def pm_certification_record(
 ) -> PMCertification:
     """Leadership or an administrator records a PM's certificate or internal training."""
     if not can_record_certification(actor):
-        raise PermissionDenied("Only leadership and administrators record PM certifications.")
+        raise PermissionDenied(_("Only leadership and administrators record PM certifications."))
     if user.role != Role.PROJECT_MANAGER:
-        raise ValidationError({"user": ["Certifications are recorded for project managers."]})
+        raise ValidationError({"user": [_("Certifications are recorded for project managers.")]})
     with audit_context(actor=actor, reason="PM certification recorded"):
         certification = PMCertification(user=user, kind=kind, issued=issued, expires=expires)
         certification.full_clean()

@@ -8,7 +8,9 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core import phrases
 from metrics.groupings import portfolio_projects
 from metrics.scores.models import ScoreSnapshot
 from metrics.scores.selectors import current_score_join
@@ -88,7 +90,12 @@ def portfolio_rows(*, user, projects=None) -> list[PortfolioRow]:
     for p in rows:
         snapshot = figures.get(p.snapshot_ref, {})
         factors = (snapshot.get("result") or {}).get("factors", [])
-        top = next((f["text"] for f in factors if Decimal(f["stress"]) > 0), "On plan.")
+        top_factor = next((f for f in factors if Decimal(f["stress"]) > 0), None)
+        top = (
+            phrases.render((top_factor.get("words") or {}).get("text"), top_factor["text"])  # the reader's language
+            if top_factor
+            else _("On plan.")
+        )
         out.append(
             PortfolioRow(
                 project_id=p.pk,

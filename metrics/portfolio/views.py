@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clients import access
@@ -58,7 +59,7 @@ def pm_workload(request):
         except ValidationError as error:
             add_form_errors(form, error)
         else:
-            messages.success(request, f"Recorded {certification}.")
+            messages.success(request, _("Recorded %(certification)s.") % {"certification": certification})
             return redirect("pm-workload")
     managers = pm_excellence.pm_managers(user=user)
     page = page_of(managers, request.GET)

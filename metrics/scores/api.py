@@ -5,11 +5,14 @@
 """
 
 from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core import phrases
 from core.api import RolePermission
 from core.filtering import IdFilter, StrictFilterBackend, StrictFilterSet
 from core.serializers import StrictSerializer
@@ -20,17 +23,17 @@ from projects.models import QualityImpact
 
 class WhatIfRequestSerializer(StrictSerializer):
     schedule_impact_days = serializers.IntegerField(
-        default=0, min_value=-365, max_value=730, help_text="Days every open milestone's forecast moves."
+        default=0, min_value=-365, max_value=730, help_text=_("Days every open milestone's forecast moves.")
     )
-    cost_impact = serializers.DecimalField(max_digits=14, decimal_places=2, default=0, help_text="Budget change.")
+    cost_impact = serializers.DecimalField(max_digits=14, decimal_places=2, default=0, help_text=_("Budget change."))
     scope_impact_percent = serializers.DecimalField(
-        max_digits=6, decimal_places=2, default=0, min_value=-100, max_value=100, help_text="Scope change, percent."
+        max_digits=6, decimal_places=2, default=0, min_value=-100, max_value=100, help_text=_("Scope change, percent.")
     )
     quality_impact = serializers.ChoiceField(
-        choices=QualityImpact.choices, default="none", help_text="Quality impact of the change."
+        choices=QualityImpact.choices, default="none", help_text=_("Quality impact of the change.")
     )
     change_request = serializers.IntegerField(
-        required=False, help_text="Optional: evaluate this change request instead (its impacts are used)."
+        required=False, help_text=_("Optional: evaluate this change request instead (its impacts are used).")
     )
 
 
@@ -51,14 +54,14 @@ class WhatIfResponseSerializer(StrictSerializer):
 class ScoreSnapshotSerializer(StrictSerializer):
     project = serializers.IntegerField(source="project_id")
     project_code = serializers.CharField(source="project.code")
-    bucket = serializers.DateTimeField(help_text="Start of the 15-minute period (UTC).")
+    bucket = serializers.DateTimeField(help_text=_("Start of the 15-minute period (UTC)."))
     computed_at = serializers.DateTimeField()
     policy_version = serializers.IntegerField()
-    risk_score = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="0..100, higher is worse.")
-    tradeoff_score = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="0..100, higher is better.")
+    risk_score = serializers.DecimalField(max_digits=5, decimal_places=2, help_text=_("0..100, higher is worse."))
+    tradeoff_score = serializers.DecimalField(max_digits=5, decimal_places=2, help_text=_("0..100, higher is better."))
     rag = serializers.CharField()
     stress = serializers.SerializerMethodField()
-    factors = serializers.SerializerMethodField(help_text="Ranked reasons, each with its figure and words.")
+    factors = serializers.SerializerMethodField(help_text=_("Ranked reasons, each with its figure and words."))
     earned_value = serializers.SerializerMethodField()
 
     def _visible(self, obj) -> dict:
@@ -69,8 +72,10 @@ class ScoreSnapshotSerializer(StrictSerializer):
 
         if "internal" not in self.context:
             self.context["internal"] = access.can_see_internal(self.context["request"].user)
+            self.context["language"] = phrases.request_language(self.context["request"])
         if getattr(obj, "_visible_result", None) is None:
-            obj._visible_result = visible_result(None, obj.result, internal=self.context["internal"])
+            with translation.override(self.context["language"]):  # the reasons in the requester's language
+                obj._visible_result = visible_result(None, obj.result, internal=self.context["internal"])
         return obj._visible_result
 
     def get_stress(self, obj) -> dict:
@@ -123,17 +128,18 @@ class ProjectViewSet(BaseProjectViewSet):
         before, after = compute_what_if(
             project=project, change=hypothetical, was_pending=was_pending, lens=lens_for(request.user)
         )
-        return Response(
-            {
-                "before": visible_result(request.user, before.to_dict()),
-                "after": visible_result(request.user, after.to_dict()),
-            }
-        )
+        with translation.override(phrases.request_language(request)):  # the reasons in the requester's language
+            return Response(
+                {
+                    "before": visible_result(request.user, before.to_dict()),
+                    "after": visible_result(request.user, after.to_dict()),
+                }
+            )
 
 
 class ScoreFilter(StrictFilterSet):
-    project = IdFilter(field_name="project_id", help_text="Only this project's latest scores.")
-    client = IdFilter(field_name="project__client_id", help_text="Only the latest scores of this client's projects.")
+    project = IdFilter(field_name="project_id", help_text=_("Only this project's latest scores."))
+    client = IdFilter(field_name="project__client_id", help_text=_("Only the latest scores of this client's projects."))
 
     class Meta:
         model = CurrentScore

@@ -5,7 +5,8 @@ import hashlib
 import io
 
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 
 RAG_COLORS = {"green": "#1e7d4f", "amber": "#b8730a", "red": "#b3261e"}
 
@@ -31,7 +32,7 @@ def score_trend_svg(snapshots: list, *, amber: float, red: float, now: dt.dateti
     # The key covers every plotted point, so two lenses (or two users) never share a chart by accident.
     points = "|".join(f"{s.bucket.timestamp()}:{s.risk_score}:{s.tradeoff_score}" for s in snapshots)
     digest = hashlib.sha256(f"{points}:{amber}:{red}:{now:%Y%m%d%H}".encode()).hexdigest()
-    key = f"chart:trend:{snapshots[0].project_id}:{digest}"
+    key = f"chart:trend:{snapshots[0].project_id}:{translation.get_language()}:{digest}"  # words in the reader's
     svg = cache.get(key)
     if svg is None:
         svg = _render_trend(snapshots, amber=amber, red=red, now=now)
@@ -45,6 +46,7 @@ def _render_trend(snapshots: list, *, amber: float, red: float, now: dt.datetime
     matplotlib.use("Agg")
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     times = [s.bucket for s in snapshots]
     risk = [float(s.risk_score) for s in snapshots]
@@ -57,16 +59,16 @@ def _render_trend(snapshots: list, *, amber: float, red: float, now: dt.datetime
         ax.axhspan(amber, red, color="#fdf1dc", zorder=0)
         ax.axhspan(red, 100, color="#fbe4e2", zorder=0)
         line = {"linewidth": 2, "marker": "o", "markersize": 3, "clip_on": False}  # a point on the edge stays whole
-        ax.plot(times, risk, color="#b3261e", label="Risk (lower is better)", **line)
-        ax.plot(times, tradeoff, color="#0b5cad", label="Tradeoff (higher is better)", **line)
+        ax.plot(times, risk, color="#b3261e", label=gettext("Risk (lower is better)"), **line)
+        ax.plot(times, tradeoff, color="#0b5cad", label=gettext("Tradeoff (higher is better)"), **line)
         ax.set_ylim(0, 100)
         start, end = trend_x_limits(times, now=now)
         ax.set_xlim(start, end)
-        if end - start <= TREND_MIN_WINDOW:
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
-        else:
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-        ax.set_ylabel("score")
+        tick = "d M H:i" if end - start <= TREND_MIN_WINDOW else "d M"  # month names in the reader's language
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda value, _position: formats.date_format(mdates.num2date(value), tick))
+        )
+        ax.set_ylabel(gettext("score"))
         ax.grid(axis="y", color="#dde3ea", linewidth=0.6)
         for spine in ("top", "right"):
             ax.spines[spine].set_visible(False)

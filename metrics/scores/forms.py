@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from metrics.scores.models import POLICY_PARAMETER_TEXTS, POLICY_PARAMETERS
 from projects.models import QualityImpact, TradeoffLevel
@@ -18,7 +19,7 @@ class TradeoffForm(forms.Form):
     reason = forms.CharField(
         required=False,  # required by the service when the priorities change
         max_length=1000,
-        widget=forms.TextInput(attrs={"placeholder": "Why these priorities?"}),
+        widget=forms.TextInput(attrs={"placeholder": _("Why these priorities?")}),
     )
 
     def matrix(self) -> dict[str, str]:
@@ -26,12 +27,12 @@ class TradeoffForm(forms.Form):
 
 
 class WhatIfForm(forms.Form):
-    schedule_impact_days = forms.IntegerField(initial=0, min_value=-365, max_value=730, label="Schedule (days)")
-    cost_impact = forms.DecimalField(initial=0, max_digits=14, decimal_places=2, label="Cost")
+    schedule_impact_days = forms.IntegerField(initial=0, min_value=-365, max_value=730, label=_("Schedule (days)"))
+    cost_impact = forms.DecimalField(initial=0, max_digits=14, decimal_places=2, label=_("Cost"))
     scope_impact_percent = forms.DecimalField(
-        initial=0, max_digits=6, decimal_places=2, min_value=-100, max_value=100, label="Scope (%)"
+        initial=0, max_digits=6, decimal_places=2, min_value=-100, max_value=100, label=_("Scope (%)")
     )
-    quality_impact = forms.ChoiceField(choices=QualityImpact.choices, initial="none", label="Quality impact")
+    quality_impact = forms.ChoiceField(choices=QualityImpact.choices, initial="none", label=_("Quality impact"))
 
 
 class ScoringPolicyForm(forms.Form):
@@ -40,7 +41,7 @@ class ScoringPolicyForm(forms.Form):
     note = forms.CharField(
         required=False,  # required by the service when a parameter changes
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Why this change?",
+        label=_("Why this change?"),
     )
 
     def __init__(self, *args, policy=None, **kwargs):

@@ -8,80 +8,88 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from clients.access import ScopedQuerySet
 from core.audit import audited
 from metrics import scoring
 
+StrOrPromise = str | Promise
+
 POLICY_PARAMETERS = tuple(f.name for f in dataclasses.fields(scoring.ScoringPolicy) if f.name != "version")
 
-_WEIGHT_HELP = "Relative weight of this stress in the risk score; the weights need not sum to 1."
-_DEVIATION_POINTS_HELP = "Points of one open deviation (and of an approved change’s quality impact) of this severity."
-_MULTIPLIER_HELP = "How strongly stress on a dimension at this level lowers the tradeoff score (0–1)."
+_WEIGHT_HELP = _("Relative weight of this stress in the risk score; the weights need not sum to 1.")
+_DEVIATION_POINTS_HELP = _(
+    "Points of one open deviation (and of an approved change’s quality impact) of this severity."
+)
+_MULTIPLIER_HELP = _("How strongly stress on a dimension at this level lowers the tradeoff score (0–1).")
 # Label and help text (with units) of every policy parameter, as leadership reads them (docs/scoring.md).
-POLICY_PARAMETER_TEXTS: dict[str, tuple[str, str]] = {
-    "weight_time": ("Weight of time", _WEIGHT_HELP),
-    "weight_cost": ("Weight of cost", _WEIGHT_HELP),
-    "weight_scope": ("Weight of scope", _WEIGHT_HELP),
-    "weight_quality": ("Weight of quality", _WEIGHT_HELP),
-    "weight_satisfaction": ("Weight of client satisfaction", _WEIGHT_HELP),
-    "weight_risk_register": ("Weight of the risk register", _WEIGHT_HELP),
-    "amber_threshold": ("Amber from risk score", "Risk score (0–100) from which a project is amber."),
-    "red_threshold": ("Red from risk score", "Risk score (0–100) from which a project is red."),
+POLICY_PARAMETER_TEXTS: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
+    "weight_time": (_("Weight of time"), _WEIGHT_HELP),
+    "weight_cost": (_("Weight of cost"), _WEIGHT_HELP),
+    "weight_scope": (_("Weight of scope"), _WEIGHT_HELP),
+    "weight_quality": (_("Weight of quality"), _WEIGHT_HELP),
+    "weight_satisfaction": (_("Weight of client satisfaction"), _WEIGHT_HELP),
+    "weight_risk_register": (_("Weight of the risk register"), _WEIGHT_HELP),
+    "amber_threshold": (_("Amber from risk score"), _("Risk score (0–100) from which a project is amber.")),
+    "red_threshold": (_("Red from risk score"), _("Risk score (0–100) from which a project is red.")),
     "slip_days_for_full_stress": (
-        "Slip for full time stress (days)",
-        "Value-weighted mean milestone slip, in calendar days, at which time stress reaches 1.",
+        _("Slip for full time stress (days)"),
+        _("Value-weighted mean milestone slip, in calendar days, at which time stress reaches 1."),
     ),
-    "spi_floor": ("SPI floor", "Schedule performance index (0–1) at or below which time stress is 1."),
-    "cpi_floor": ("CPI floor", "Cost performance index (0–1) at or below which cost stress is 1."),
+    "spi_floor": (_("SPI floor"), _("Schedule performance index (0–1) at or below which time stress is 1.")),
+    "cpi_floor": (_("CPI floor"), _("Cost performance index (0–1) at or below which cost stress is 1.")),
     "budget_growth_for_full_stress": (
-        "Budget growth for full cost stress (fraction)",
-        "Growth of the budget over the original one, as a fraction (0.20 = 20 %), at which cost stress is 1.",
+        _("Budget growth for full cost stress (fraction)"),
+        _("Growth of the budget over the original one, as a fraction (0.20 = 20 %), at which cost stress is 1."),
     ),
     "scope_change_percent_for_full_stress": (
-        "Scope change for full scope stress (%)",
-        "Approved scope change, in percent either way, at which scope stress reaches 1.",
+        _("Scope change for full scope stress (%)"),
+        _("Approved scope change, in percent either way, at which scope stress reaches 1."),
     ),
     "pending_change_request_stress": (
-        "Scope stress per pending change request",
-        "Scope stress (0–1) that each change request waiting for the client’s decision adds.",
+        _("Scope stress per pending change request"),
+        _("Scope stress (0–1) that each change request waiting for the client’s decision adds."),
     ),
     "pending_change_request_stress_cap": (
-        "Cap on pending change request stress",
-        "The most scope stress (0–1) that pending change requests add together.",
+        _("Cap on pending change request stress"),
+        _("The most scope stress (0–1) that pending change requests add together."),
     ),
     "rft_floor": (
-        "Right-first-time floor",
-        "Share of batches right first time (0–1) at or below which quality stress is 1.",
+        _("Right-first-time floor"),
+        _("Share of batches right first time (0–1) at or below which quality stress is 1."),
     ),
-    "severity_points_minor": ("Points per minor deviation", _DEVIATION_POINTS_HELP),
-    "severity_points_major": ("Points per major deviation", _DEVIATION_POINTS_HELP),
-    "severity_points_critical": ("Points per critical deviation", _DEVIATION_POINTS_HELP),
+    "severity_points_minor": (_("Points per minor deviation"), _DEVIATION_POINTS_HELP),
+    "severity_points_major": (_("Points per major deviation"), _DEVIATION_POINTS_HELP),
+    "severity_points_critical": (_("Points per critical deviation"), _DEVIATION_POINTS_HELP),
     "deviation_points_for_full_stress": (
-        "Deviation points for full quality stress",
-        "Sum of the open deviations’ points at which quality stress reaches 1.",
+        _("Deviation points for full quality stress"),
+        _("Sum of the open deviations’ points at which quality stress reaches 1."),
     ),
     "critical_deviation_min_stress": (
-        "Quality stress with a critical deviation open",
-        "Quality stress (0–1) is at least this while any critical deviation is open.",
+        _("Quality stress with a critical deviation open"),
+        _("Quality stress (0–1) is at least this while any critical deviation is open."),
     ),
-    "overdue_capa_stress": ("Quality stress per overdue CAPA", "Quality stress (0–1) that each overdue CAPA adds."),
+    "overdue_capa_stress": (
+        _("Quality stress per overdue CAPA"),
+        _("Quality stress (0–1) that each overdue CAPA adds."),
+    ),
     "quality_impact_points_for_full_stress": (
-        "Change quality impact points for full stress",
-        "Sum of the points of approved changes’ quality impacts at which quality stress reaches 1.",
+        _("Change quality impact points for full stress"),
+        _("Sum of the points of approved changes’ quality impacts at which quality stress reaches 1."),
     ),
     "nps_drop_for_full_stress": (
-        "NPS drop for full satisfaction stress (points)",
-        "Fall of NPS from the quarter before, in NPS points (scale −100 to 100), at which satisfaction stress is 1.",
+        _("NPS drop for full satisfaction stress (points)"),
+        _("Fall of NPS from the quarter before, in NPS points (scale −100 to 100), at which satisfaction stress is 1."),
     ),
     "exposure_for_full_stress": (
-        "Risk exposure for full stress",
-        "Sum of the open risks’ exposure (probability × impact, 1–25 each) at which risk register stress is 1.",
+        _("Risk exposure for full stress"),
+        _("Sum of the open risks’ exposure (probability × impact, 1–25 each) at which risk register stress is 1."),
     ),
-    "multiplier_constrain": ("Tradeoff multiplier: constrain", _MULTIPLIER_HELP),
-    "multiplier_optimize": ("Tradeoff multiplier: optimize", _MULTIPLIER_HELP),
-    "multiplier_accept": ("Tradeoff multiplier: accept", _MULTIPLIER_HELP),
+    "multiplier_constrain": (_("Tradeoff multiplier: constrain"), _MULTIPLIER_HELP),
+    "multiplier_optimize": (_("Tradeoff multiplier: optimize"), _MULTIPLIER_HELP),
+    "multiplier_accept": (_("Tradeoff multiplier: accept"), _MULTIPLIER_HELP),
 }
 
 
@@ -98,8 +106,8 @@ class ScoringPolicy(models.Model):
     """A version of the scoring weights and thresholds. Never edited: a change is a new version."""
 
     version = models.PositiveIntegerField(unique=True)
-    parameters = models.JSONField(default=dict, help_text="Overrides of the defaults in metrics/scoring.py.")
-    note = models.TextField(blank=True, help_text="Why this version was made.")
+    parameters = models.JSONField(default=dict, help_text=_("Overrides of the defaults in metrics/scoring.py."))
+    note = models.TextField(blank=True, help_text=_("Why this version was made."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -109,7 +117,7 @@ class ScoringPolicy(models.Model):
 
     class Meta:
         ordering = ["-version"]
-        verbose_name_plural = "scoring policies"
+        verbose_name_plural = _("scoring policies")
         triggers = [
             pgtrigger.Protect(name="policy_versions_are_immutable", operation=pgtrigger.Update | pgtrigger.Delete)
         ]
@@ -129,8 +137,8 @@ class ScoringPolicy(models.Model):
 class ScoreLens(models.TextChoices):
     """Whose picture a score is: the CMO's (every record) or the client's (only what the client may see)."""
 
-    CMO = "cmo", "CMO (all records)"
-    CLIENT = "client", "Client (shared records only)"
+    CMO = "cmo", _("CMO (all records)")
+    CLIENT = "client", _("Client (shared records only)")
 
 
 def lens_for(user) -> str:
@@ -163,14 +171,14 @@ class ScoreSnapshot(models.Model):
         max_length=6,
         choices=ScoreLens.choices,
         default=ScoreLens.CMO,
-        help_text="cmo: computed from every record; client: only from what the client may see.",
+        help_text=_("cmo: computed from every record; client: only from what the client may see."),
     )
-    bucket = models.DateTimeField(help_text="Start of the 15-minute period (UTC).")
+    bucket = models.DateTimeField(help_text=_("Start of the 15-minute period (UTC)."))
     computed_at = models.DateTimeField(default=timezone.now)
     as_of = models.DateField()
     policy_version = models.PositiveIntegerField()
-    risk_score = models.DecimalField(max_digits=5, decimal_places=2, help_text="0..100, higher is worse.")
-    tradeoff_score = models.DecimalField(max_digits=5, decimal_places=2, help_text="0..100, higher is better.")
+    risk_score = models.DecimalField(max_digits=5, decimal_places=2, help_text=_("0..100, higher is worse."))
+    tradeoff_score = models.DecimalField(max_digits=5, decimal_places=2, help_text=_("0..100, higher is better."))
     rag = models.CharField(max_length=5, choices=Rag.choices)
     stress_time = models.DecimalField(max_digits=4, decimal_places=3)
     stress_cost = models.DecimalField(max_digits=4, decimal_places=3)
@@ -181,8 +189,8 @@ class ScoreSnapshot(models.Model):
     # EV / PV and EV / AC: money of 14 digits over a cent can reach 10^14, so the indices need 15 + 3 digits.
     schedule_performance_index = models.DecimalField(max_digits=18, decimal_places=3, null=True)
     cost_performance_index = models.DecimalField(max_digits=18, decimal_places=3, null=True)
-    result = models.JSONField(help_text="The full result: earned value, stresses, ranked factors.")
-    inputs = models.JSONField(help_text="The input figures the scores were computed from.")
+    result = models.JSONField(help_text=_("The full result: earned value, stresses, ranked factors."))
+    inputs = models.JSONField(help_text=_("The input figures the scores were computed from."))
 
     objects = ScoreSnapshotQuerySet.as_manager()
 

@@ -8,8 +8,11 @@ from operator import itemgetter
 
 from django.db.models import Count, DecimalField, FilteredRelation, OuterRef, Q, Subquery, Sum, Value
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from clients import access
+from core import phrases
 from metrics import scoring
 from metrics.scores.models import CurrentScore, ScoreLens, ScoreSnapshot, ScoringPolicy, lens_for
 from metrics.surveys.models import SurveyResponse
@@ -236,12 +239,12 @@ def what_if(
 
 
 DIMENSION_LABELS = {
-    "time": "Time",
-    "cost": "Cost",
-    "scope": "Scope",
-    "quality": "Quality",
-    "satisfaction": "Satisfaction",
-    "risk_register": "Risk register",
+    "time": pgettext_lazy("score dimension", "Time"),
+    "cost": _("Cost"),
+    "scope": _("Scope"),
+    "quality": _("Quality"),
+    "satisfaction": _("Satisfaction"),
+    "risk_register": _("Risk register"),
 }
 
 
@@ -255,32 +258,51 @@ COST_FIGURES = (
     "to_complete_performance_index",
 )
 
+#: What a client reads instead of a cost factor computed from internal figures.
+COST_TRACKED_BY_CMO = gettext_noop("Cost performance is tracked by the CMO against the agreed budget.")
+
+
+def shown_factor(factor: dict) -> dict:
+    """A stored factor as its reader reads it: its figure and sentence written in the active language from its
+    language-neutral ``words`` (a snapshot that predates them keeps its English ``figure`` and ``text``), and its
+    dimension's ``label``. The ``words`` themselves are left out: pages and the API show words, not phrases."""
+    words = factor.get("words") or {}
+    shown = {key: value for key, value in factor.items() if key != "words"}
+    shown["figure"] = phrases.render(words.get("figure"), factor.get("figure", ""))
+    shown["text"] = phrases.render(words.get("text"), factor.get("text", ""))
+    shown["label"] = str(DIMENSION_LABELS.get(factor["constraint"], factor["constraint"]))
+    return shown
+
 
 def visible_result(user, result: dict, *, internal: bool | None = None) -> dict:
-    """A score result as ``user`` may see it: client users never see internal cost figures (AC, CPI, EAC…).
+    """A score result as ``user`` may see it, in the active language: client users never see internal cost
+    figures (AC, CPI, EAC…).
 
     Client users read client-lens results (computed without internal records); this is the second fence.
 
-    Each factor also gets its dimension's display ``label``.
+    Each factor is written for its reader (``shown_factor``): figure and sentence in the active language, and its
+    dimension's display ``label``.
     """
     result = dict(result)
-    result["factors"] = [
-        f | {"label": DIMENSION_LABELS.get(f["constraint"], f["constraint"])} for f in result["factors"]
-    ]
-    if access.can_see_internal(user) if internal is None else internal:
-        return result
-    safe = dict(result)
-    safe["earned_value"] = {k: v for k, v in result.get("earned_value", {}).items() if k not in COST_FIGURES}
-    # Client-lens results carry no internal cost; a full result that reached here would, so its words go.
-    safe["factors"] = [
-        (
-            f | {"figure": "", "text": "Cost performance is tracked by the CMO against the agreed budget."}
-            if f["constraint"] == "cost" and "CPI" in f.get("figure", "")
-            else f
-        )
-        for f in result.get("factors", [])
-    ]
-    return safe
+    factors = result["factors"]
+    if not (access.can_see_internal(user) if internal is None else internal):
+        result["earned_value"] = {k: v for k, v in result.get("earned_value", {}).items() if k not in COST_FIGURES}
+        # Client-lens results carry no internal cost; a full result that reached here would, so its words go.
+        factors = [
+            (
+                f
+                | {
+                    "figure": "",
+                    "text": COST_TRACKED_BY_CMO,
+                    "words": {"figure": "", "text": {"msg": COST_TRACKED_BY_CMO}},
+                }
+                if f["constraint"] == "cost" and "CPI" in f.get("figure", "")
+                else f
+            )
+            for f in factors
+        ]
+    result["factors"] = [shown_factor(f) for f in factors]
+    return result
 
 
 def current_score_join(user) -> dict:
@@ -308,7 +330,7 @@ def what_if_view(user, before: scoring.ScoreResult, after: scoring.ScoreResult) 
     b, a = visible_result(user, before.to_dict()), visible_result(user, after.to_dict())
     rows = [
         {
-            "dimension": DIMENSION_LABELS[d],
+            "dimension": str(DIMENSION_LABELS[d]),
             "before": Decimal(b["stress"][d]),
             "after": Decimal(a["stress"][d]),
             "delta": Decimal(a["stress"][d]) - Decimal(b["stress"][d]),

@@ -9,10 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clients import access
 from clients.models import Role, User
-from core import events
+from core import events, phrases
 from core.audit import audit_context
 from core.broker import send_task_safely
 from metrics import scoring
@@ -385,6 +387,10 @@ def _publish_rag_changes(snapshots: list[ScoreSnapshot], previous: dict) -> None
             )
 
 
+#: A RAG band as a worse-RAG alert shouts it.
+RAG_SHOUTED = {"green": gettext_noop("GREEN"), "amber": gettext_noop("AMBER"), "red": gettext_noop("RED")}
+
+
 def _alert_on_worse_rag(snapshots: list[ScoreSnapshot], previous: dict) -> None:
     """Notify the PM (and leadership when red) when a project's RAG worsens; once per level."""
     worse = []
@@ -399,8 +405,17 @@ def _alert_on_worse_rag(snapshots: list[ScoreSnapshot], previous: dict) -> None:
     leadership = list(User.objects.filter(role=Role.LEADERSHIP, is_active=True))
     for snap in worse:
         project = projects[snap.project_id]
-        top = " ".join(f["text"] for f in snap.result["factors"][:2] if Decimal(f["stress"]) > 0)  # sentences
-        risk = Decimal(snap.risk_score).quantize(Decimal(1), ROUND_HALF_UP)
+        # The top two reasons' sentences, as phrases: each reader reads them in their language.
+        top = [
+            (f.get("words") or {}).get("text") or f["text"]
+            for f in snap.result["factors"][:2]
+            if Decimal(f["stress"]) > 0
+        ]
+        values = {
+            "code": project.code,
+            "rag": phrases.phrase(RAG_SHOUTED[snap.rag]),
+            "risk": Decimal(snap.risk_score).quantize(Decimal(1), ROUND_HALF_UP),
+        }
         recipients = [project.manager] if project.manager_id else []
         if snap.rag == "red":
             recipients += leadership
@@ -408,7 +423,13 @@ def _alert_on_worse_rag(snapshots: list[ScoreSnapshot], previous: dict) -> None:
             recipients=recipients,
             kind="rag_worsened",
             project=project,
-            text=f"{project.code} is now {snap.rag.upper()} (risk {risk}). {top}".rstrip(),
+            text=phrases.phrase(
+                gettext_noop("%(code)s is now %(rag)s (risk %(risk)s). %(reasons)s"),
+                **values,
+                reasons=phrases.joined(top, " "),
+            )
+            if top
+            else phrases.phrase(gettext_noop("%(code)s is now %(rag)s (risk %(risk)s)."), **values),
             url=f"/projects/{project.pk}/",
         )
 
@@ -417,12 +438,12 @@ def _alert_on_worse_rag(snapshots: list[ScoreSnapshot], previous: dict) -> None:
 def scoring_policy_create_version(*, actor, parameters: dict, note: str) -> ScoringPolicy:
     """Leadership changes weights or thresholds: a new version; old versions never change."""
     if not access.can_lead(actor):
-        raise PermissionDenied("Only leadership and administrators change the scoring policy.")
+        raise PermissionDenied(_("Only leadership and administrators change the scoring policy."))
     if not (note or "").strip():
-        raise ValidationError({"note": ["Say why the policy changes."]})
+        raise ValidationError({"note": [_("Say why the policy changes.")]})
     unknown = set(parameters) - set(POLICY_PARAMETERS)
     if unknown:
-        raise ValidationError({name: ["Not a policy parameter."] for name in sorted(unknown)})
+        raise ValidationError({name: [_("Not a policy parameter.")] for name in sorted(unknown)})
     clean = {k: str(Decimal(str(v))) for k, v in parameters.items()}
     try:
         scoring.ScoringPolicy(**{k: Decimal(v) for k, v in clean.items()})
@@ -441,7 +462,7 @@ def _enqueue_recompute_all() -> None:
 def _validated_matrix(matrix: dict[str, str]) -> dict[str, str]:
     levels = set(scoring.CONSTRAINT_LEVELS)
     errors = {
-        d: [f"Choose one of {', '.join(scoring.CONSTRAINT_LEVELS)}."]
+        d: [_("Choose one of %(values)s.") % {"values": ", ".join(scoring.CONSTRAINT_LEVELS)}]
         for d in ("time", "scope", "quality", "cost")
         if matrix.get(d) not in levels
     }
@@ -450,8 +471,23 @@ def _validated_matrix(matrix: dict[str, str]) -> dict[str, str]:
     problems = scoring.validate_tradeoff_matrix(
         scoring.TradeoffMatrix(**{d: matrix[d] for d in ("time", "scope", "quality", "cost")})
     )
-    if problems:
-        raise ValidationError({"non_field_errors": problems})
+    if problems:  # the pure rule's words in English; the one problem left here (levels are checked above), translated
+        constrained = [d for d in ("time", "scope", "quality", "cost") if matrix[d] == "constrain"]
+        raise ValidationError(
+            {
+                "non_field_errors": [
+                    _(
+                        "At most %(most)s dimensions may be 'constrain' (got %(count)s: %(dimensions)s); a project "
+                        "where everything is fixed has no room to trade."
+                    )
+                    % {
+                        "most": scoring.MAX_CONSTRAIN_DIMENSIONS,
+                        "count": len(constrained),
+                        "dimensions": ", ".join(constrained),
+                    }
+                ]
+            }
+        )
     return {d: matrix[d] for d in ("time", "scope", "quality", "cost")}
 
 
@@ -459,10 +495,10 @@ def _validated_matrix(matrix: dict[str, str]) -> dict[str, str]:
 def tradeoff_set(*, actor, project: Project, matrix: dict[str, str], reason: str) -> Project:
     """The client's approver (or an admin) sets the project's tradeoff matrix; audited."""
     if not access.can_set_tradeoff(actor, project):
-        raise PermissionDenied("Only an approver of the project's client sets the tradeoff matrix.")
+        raise PermissionDenied(_("Only an approver of the project's client sets the tradeoff matrix."))
     matrix = _validated_matrix(matrix)
     if not (reason or "").strip():
-        raise ValidationError({"reason": ["Say why the priorities change."]})
+        raise ValidationError({"reason": [_("Say why the priorities change.")]})
     with audit_context(actor=actor, reason=reason.strip()):
         Project.objects.filter(pk=project.pk).update(
             tradeoff_time=matrix["time"],
@@ -479,22 +515,37 @@ def tradeoff_set(*, actor, project: Project, matrix: dict[str, str], reason: str
     return project
 
 
+#: A priority level as the proposal's notification says it (lower case, like the English machine value).
+TRADEOFF_LEVEL_WORDS = {
+    "constrain": gettext_noop("constrain"),
+    "optimize": gettext_noop("optimize"),
+    "accept": gettext_noop("accept"),
+}
+
+
 @transaction.atomic
 def tradeoff_propose(*, actor, project: Project, matrix: dict[str, str], reason: str) -> TradeoffProposal:
     """The PM proposes priorities; the client's approvers are notified and decide."""
     if not access.can_edit_project(actor, project):
-        raise PermissionDenied("Only the project's manager proposes a tradeoff matrix.")
+        raise PermissionDenied(_("Only the project's manager proposes a tradeoff matrix."))
     matrix = _validated_matrix(matrix)
     if not (reason or "").strip():
-        raise ValidationError({"reason": ["Say why you propose these priorities."]})
+        raise ValidationError({"reason": [_("Say why you propose these priorities.")]})
     TradeoffProposal.objects.filter(project=project, status="pending").update(status="declined")
     proposal = TradeoffProposal.objects.create(project=project, proposed_by=actor, reason=reason.strip(), **matrix)
     notify(
         recipients=client_approvers(project),
         kind="tradeoff_proposed",
         project=project,
-        text=f"{project.code}: {actor.display_name} proposes new priorities (time {matrix['time']}, scope "
-        f"{matrix['scope']}, quality {matrix['quality']}, cost {matrix['cost']}).",
+        text=phrases.phrase(
+            gettext_noop(
+                "%(code)s: %(name)s proposes new priorities (time %(time)s, scope %(scope)s, quality %(quality)s, "
+                "cost %(cost)s)."
+            ),
+            code=project.code,
+            name=actor.display_name,
+            **{d: phrases.phrase(TRADEOFF_LEVEL_WORDS[matrix[d]]) for d in ("time", "scope", "quality", "cost")},
+        ),
         url=f"/projects/{project.pk}/scores/",
     )
     return proposal
@@ -504,9 +555,9 @@ def tradeoff_propose(*, actor, project: Project, matrix: dict[str, str], reason:
 def tradeoff_decide(*, actor, proposal: TradeoffProposal, accept: bool) -> TradeoffProposal:
     proposal = TradeoffProposal.objects.select_for_update().select_related("project").get(pk=proposal.pk)
     if proposal.status != "pending":
-        raise ValidationError({"status": ["This proposal was already decided."]})
+        raise ValidationError({"status": [_("This proposal was already decided.")]})
     if not access.can_sign_for_client(actor, proposal.project):
-        raise PermissionDenied("Only an approver of the project's client decides on priorities.")
+        raise PermissionDenied(_("Only an approver of the project's client decides on priorities."))
     if accept:
         tradeoff_set(actor=actor, project=proposal.project, matrix=proposal.matrix, reason=proposal.reason)
     TradeoffProposal.objects.filter(pk=proposal.pk).update(status="accepted" if accept else "declined")

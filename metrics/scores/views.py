@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from clients import access
 from core.pages import add_form_errors
@@ -55,17 +56,17 @@ def project_scores(request, pk: int):
         if form.is_valid():
             try:
                 if form.matrix() == project.tradeoff_matrix:
-                    messages.info(request, "No change: the priorities stay as they are.")
+                    messages.info(request, _("No change: the priorities stay as they are."))
                 elif can_set:
                     services.tradeoff_set(
                         actor=user, project=project, matrix=form.matrix(), reason=form.cleaned_data["reason"]
                     )
-                    messages.success(request, "Priorities saved; the scores are being recomputed.")
+                    messages.success(request, _("Priorities saved; the scores are being recomputed."))
                 else:
                     services.tradeoff_propose(
                         actor=user, project=project, matrix=form.matrix(), reason=form.cleaned_data["reason"]
                     )
-                    messages.success(request, "Proposal sent to the client's approvers.")
+                    messages.success(request, _("Proposal sent to the client's approvers."))
                 return redirect("project-scores", pk=pk)
             except ValidationError as error:
                 add_form_errors(form, error)
@@ -116,7 +117,9 @@ def scoring_policy(request):
     current = selectors.current_policy()
     form = ScoringPolicyForm(request.POST or None, policy=current)
     if request.method == "POST" and form.is_valid() and form.parameters_equal(current):
-        messages.info(request, f"No change: scoring policy v{current.version} stays in force.")
+        messages.info(
+            request, _("No change: scoring policy v%(version)s stays in force.") % {"version": current.version}
+        )
         return redirect("scoring-policy")
     if request.method == "POST" and form.is_valid():
         try:
@@ -126,7 +129,10 @@ def scoring_policy(request):
         except (ValidationError, PermissionDenied) as error:
             form.add_error(None, getattr(error, "messages", [str(error)]))
         else:
-            messages.success(request, f"Scoring policy v{policy.version} is now in force; scores are recomputing.")
+            messages.success(
+                request,
+                _("Scoring policy v%(version)s is now in force; scores are recomputing.") % {"version": policy.version},
+            )
             return redirect("scoring-policy")
     versions = ScoringPolicy.objects.select_related("created_by")[:20]
     return render(request, "metrics/scoring_policy.html", {"form": form, "current": current, "versions": versions})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -51,13 +51,17 @@ class Stresses:
 
 @dataclass(frozen=True, slots=True)
 class Factor:
-    """One dimension's share of the risk score: ``contribution`` is in risk score points (0.01)."""
+    """One dimension's share of the risk score: ``contribution`` is in risk score points (0.01).
+
+    ``figure`` and ``text`` are in English; ``words`` holds both as language-neutral phrases
+    (``{"figure": ..., "text": ...}``, ``wording``), written in the reader's language where they are shown."""
 
     constraint: Dimension
     stress: Decimal
     contribution: Decimal
     figure: str
     text: str
+    words: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +111,7 @@ class ScoreResult:
                     "contribution": _text(f.contribution),
                     "figure": f.figure,
                     "text": f.text,
+                    "words": f.words,
                 }
                 for f in self.factors
             ],

@@ -93,6 +93,7 @@ def compute_scores(inputs: ProjectInputs, policy: ScoringPolicy = DEFAULT_POLICY
                 contribution=quantize(HUNDRED * weighted[d] / total_weight, SCORE_QUANTUM),
                 figure=assessments[d].figure,
                 text=assessments[d].text,
+                words=assessments[d].words,
             )
             for d in DIMENSIONS
         ]

@@ -1,4 +1,6 @@
-"""Stress per dimension (0..1) with the figure and the sentence that explain it (docs/scoring.md)."""
+"""Stress per dimension (0..1) with the figure and the sentence that explain it (docs/scoring.md).
+
+The figure and the sentence are language-neutral phrases (``wording``), written out in English beside them."""
 
 from __future__ import annotations
 
@@ -10,14 +12,35 @@ from metrics.scoring.inputs import ProjectInputs
 from metrics.scoring.milestones import MilestoneFigures, milestone_figures
 from metrics.scoring.policy import ScoringPolicy
 from metrics.scoring.results import EarnedValue
-from metrics.scoring.wording import money, number, plural, sentence, signed
+from metrics.scoring.wording import (
+    Words,
+    english,
+    gettext_noop,
+    joined,
+    money_num,
+    ngettext,
+    npgettext,
+    num,
+    pgettext,
+    say,
+    sentence,
+    signed_num,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
+    """A dimension's stress with its figure and sentence (the figures' abbreviated words are in the context
+    "score figure": the same English reads differently in a full sentence)."""
+
     stress: Decimal  # already quantized
     figure: str
     text: str
+    words: dict[str, Words]  # {"figure": ..., "text": ...}: the same as language-neutral phrases (``wording``)
+
+
+def _assessment(stress: Decimal, figure: Words, text: Words) -> Assessment:
+    return Assessment(stress, english(figure), english(text), {"figure": figure, "text": text})
 
 
 def assess_time(
@@ -26,9 +49,13 @@ def assess_time(
     """``figures``: the milestones' sums when the caller already took them (``milestone_figures``)."""
     milestones = inputs.milestones
     spi = ev.schedule_performance_index
-    spi_text = f"SPI {number(spi, 2)}" if spi is not None else "SPI n/a (nothing planned to date)"
+    spi_words = (
+        say(gettext_noop("SPI %(spi)s"), spi=num(spi, 2))
+        if spi is not None
+        else gettext_noop("SPI n/a (nothing planned to date)")
+    )
     if not milestones:
-        return Assessment(as_stress(ZERO), "no milestones", "No milestones planned yet.")
+        return _assessment(as_stress(ZERO), gettext_noop("no milestones"), gettext_noop("No milestones planned yet."))
     if figures is None:
         figures = milestone_figures(milestones, inputs.as_of)
     weighted_slip = figures.slip / figures.total
@@ -37,17 +64,28 @@ def assess_time(
     stress = as_stress(either(slip_component, spi_component))
 
     late = figures.late
+    late_words: Words
     if len(late) == 1:
-        late_text = f"1 milestone late by {plural(late[0], 'day')}"
+        late_words = say(
+            ngettext("1 milestone late by %(days)s day", "1 milestone late by %(days)s days", late[0]), days=late[0]
+        )
     elif late:
-        average = number(Decimal(sum(late)) / len(late), 0)
-        late_text = f"{len(late)} milestones late, {average} days on average (worst {max(late)})"
+        late_words = say(
+            ngettext(
+                "%(count)s milestone late, %(average)s days on average (worst %(worst)s)",
+                "%(count)s milestones late, %(average)s days on average (worst %(worst)s)",
+                len(late),
+            ),
+            count=len(late),
+            average=num(Decimal(sum(late)) / len(late), 0),
+            worst=max(late),
+        )
     else:
-        late_text = "no milestones late"
-    figure = f"SPI {number(spi, 2)}" if spi is not None else "SPI n/a"
+        late_words = gettext_noop("no milestones late")
+    figure = [say(gettext_noop("SPI %(spi)s"), spi=num(spi, 2)) if spi is not None else gettext_noop("SPI n/a")]
     if late:
-        figure += f", {len(late)} late"
-    return Assessment(stress, figure, sentence([late_text, spi_text], on_plan=stress == 0))
+        figure.append(say(pgettext("score figure", "%(count)s late"), count=len(late)))
+    return _assessment(stress, joined(figure), sentence([late_words, spi_words], on_plan=stress == 0))
 
 
 def assess_cost(inputs: ProjectInputs, ev: EarnedValue, policy: ScoringPolicy) -> Assessment:
@@ -57,27 +95,42 @@ def assess_cost(inputs: ProjectInputs, ev: EarnedValue, policy: ScoringPolicy) -
     growth_component = clip(growth / policy.budget_growth_for_full_stress)
     stress = as_stress(either(cpi_component, growth_component))
 
-    parts: list[str] = []
+    parts: list[Words] = []
+    figure: list[Words] = []
     if not inputs.cost_visible:
-        figure = "" if growth > 0 else "budget as agreed"
         if growth <= 0:
-            parts.append("budget as agreed")
+            figure.append(gettext_noop("budget as agreed"))
+            parts.append(gettext_noop("budget as agreed"))
     elif cpi is None:
-        parts.append("no cost booked yet")
-        figure = "CPI n/a"
+        parts.append(gettext_noop("no cost booked yet"))
+        figure.append(gettext_noop("CPI n/a"))
     else:
-        figure = f"CPI {number(cpi, 2)}"
+        figure.append(say(gettext_noop("CPI %(cpi)s"), cpi=num(cpi, 2)))
         if cpi < 1:
             parts.append(
-                f"CPI {number(cpi, 2)}: forecast {money(ev.estimate_at_completion)} at completion against "
-                f"a budget of {money(ev.budget_at_completion)} (VAC {money(ev.variance_at_completion)})"
+                say(
+                    gettext_noop(
+                        "CPI %(cpi)s: forecast %(eac)s at completion against a budget of %(bac)s (VAC %(vac)s)"
+                    ),
+                    cpi=num(cpi, 2),
+                    eac=money_num(ev.estimate_at_completion),
+                    bac=money_num(ev.budget_at_completion),
+                    vac=money_num(ev.variance_at_completion),
+                )
             )
         else:
-            parts.append(f"CPI {number(cpi, 2)}, forecast {money(ev.estimate_at_completion)} at completion")
+            parts.append(
+                say(
+                    gettext_noop("CPI %(cpi)s, forecast %(eac)s at completion"),
+                    cpi=num(cpi, 2),
+                    eac=money_num(ev.estimate_at_completion),
+                )
+            )
     if growth > 0:
-        parts.append(f"budget up {number(growth * HUNDRED, 1)}% on the original baseline")
-        figure += (", " if figure else "") + f"budget {signed(growth * HUNDRED, 1)}%"
-    return Assessment(stress, figure, sentence(parts, on_plan=stress == 0))
+        percent = growth * HUNDRED
+        parts.append(say(gettext_noop("budget up %(percent)s%% on the original baseline"), percent=num(percent, 1)))
+        figure.append(say(pgettext("score figure", "budget %(change)s%%"), change=signed_num(percent, 1)))
+    return _assessment(stress, joined(figure), sentence(parts, on_plan=stress == 0))
 
 
 def assess_scope(inputs: ProjectInputs, policy: ScoringPolicy) -> Assessment:
@@ -88,11 +141,26 @@ def assess_scope(inputs: ProjectInputs, policy: ScoringPolicy) -> Assessment:
     stress = as_stress(either(change_component, pending_component))
 
     parts = [
-        f"approved scope change {signed(change, 1)}%" if change != 0 else "no approved scope change",
-        f"{plural(pending, 'change request')} awaiting client decision" if pending else "no change requests pending",
+        say(gettext_noop("approved scope change %(change)s%%"), change=signed_num(change, 1))
+        if change != 0
+        else gettext_noop("no approved scope change"),
+        say(
+            ngettext(
+                "%(count)s change request awaiting client decision",
+                "%(count)s change requests awaiting client decision",
+                pending,
+            ),
+            count=pending,
+        )
+        if pending
+        else gettext_noop("no change requests pending"),
     ]
-    figure = f"{signed(change, 1)}% scope, {pending} pending"
-    return Assessment(stress, figure, sentence(parts, on_plan=stress == 0))
+    figure = say(
+        pgettext("score figure", "%(change)s%% scope, %(pending)s pending"),
+        change=signed_num(change, 1),
+        pending=pending,
+    )
+    return _assessment(stress, figure, sentence(parts, on_plan=stress == 0))
 
 
 def assess_quality(inputs: ProjectInputs, policy: ScoringPolicy) -> Assessment:
@@ -123,62 +191,111 @@ def assess_quality(inputs: ProjectInputs, policy: ScoringPolicy) -> Assessment:
         combined = max(combined, policy.critical_deviation_min_stress)
     stress = as_stress(combined)
 
-    parts: list[str] = []
+    parts: list[Words] = []
+    figure: list[Words] = []
     if rft_rate is not None:
-        parts.append(f"RFT {number(rft_rate * HUNDRED, 0)}% ({rft} of {plural(total, 'batch', 'batches')})")
-        figure = f"RFT {number(rft_rate * HUNDRED, 0)}%"
+        rate = num(rft_rate * HUNDRED, 0)
+        parts.append(
+            say(
+                ngettext(
+                    "RFT %(rate)s%% (%(right)s of %(count)s batch)",
+                    "RFT %(rate)s%% (%(right)s of %(count)s batches)",
+                    total,
+                ),
+                rate=rate,
+                right=rft,
+                count=total,
+            )
+        )
+        figure.append(say(gettext_noop("RFT %(rate)s%%"), rate=rate))
     else:
-        parts.append("no batch outcomes yet")
-        figure = "RFT n/a"
-    severities = [(critical, "critical"), (major, "major"), (minor, "minor")]
-    open_deviations = [f"{n} {label}" for n, label in severities if n]
+        parts.append(gettext_noop("no batch outcomes yet"))
+        figure.append(gettext_noop("RFT n/a"))
+    open_deviations = [
+        say(message, count=count)
+        for count, message in (
+            (critical, npgettext("open deviations", "%(count)s critical", "%(count)s critical", critical)),
+            (major, npgettext("open deviations", "%(count)s major", "%(count)s major", major)),
+            (minor, npgettext("open deviations", "%(count)s minor", "%(count)s minor", minor)),
+        )
+        if count
+    ]
     if open_deviations:
-        parts.append("open deviations: " + ", ".join(open_deviations))
-        figure += f", {minor + major + critical} open dev."
+        parts.append(say(gettext_noop("open deviations: %(counts)s"), counts=joined(open_deviations)))
+        figure.append(say(pgettext("score figure", "%(count)s open dev."), count=minor + major + critical))
     else:
-        parts.append("no open deviations")
+        parts.append(gettext_noop("no open deviations"))
     if capas:
-        parts.append(f"{plural(capas, 'CAPA')} overdue")
-        figure += f", {capas} CAPA overdue"
+        parts.append(say(ngettext("%(count)s CAPA overdue", "%(count)s CAPAs overdue", capas), count=capas))
+        figure.append(say(pgettext("score figure", "%(count)s CAPA overdue"), count=capas))
     else:
-        parts.append("no overdue CAPAs")
+        parts.append(gettext_noop("no overdue CAPAs"))
     if impacts:
-        counted = [f"{impacts.count(s)} {s}" for s in ("critical", "major", "minor") if s in impacts]
-        parts.append("approved changes with quality impact: " + ", ".join(counted))
+        critical_changes, major_changes, minor_changes = (impacts.count(s) for s in ("critical", "major", "minor"))
+        counted = [
+            say(message, count=count)
+            for count, message in (
+                (
+                    critical_changes,
+                    npgettext("approved changes", "%(count)s critical", "%(count)s critical", critical_changes),
+                ),
+                (major_changes, npgettext("approved changes", "%(count)s major", "%(count)s major", major_changes)),
+                (minor_changes, npgettext("approved changes", "%(count)s minor", "%(count)s minor", minor_changes)),
+            )
+            if count
+        ]
+        parts.append(say(gettext_noop("approved changes with quality impact: %(counts)s"), counts=joined(counted)))
     if critical:
-        floor = number(policy.critical_deviation_min_stress, 2)
-        parts.append(f"an open critical deviation holds quality stress at {floor} or more")
-    return Assessment(stress, figure, sentence(parts, on_plan=stress == 0))
+        parts.append(
+            say(
+                gettext_noop("an open critical deviation holds quality stress at %(floor)s or more"),
+                floor=num(policy.critical_deviation_min_stress, 2),
+            )
+        )
+    return _assessment(stress, joined(figure), sentence(parts, on_plan=stress == 0))
 
 
 def assess_satisfaction(inputs: ProjectInputs, policy: ScoringPolicy) -> Assessment:
     csat, nps, previous = inputs.csat_latest, inputs.nps, inputs.nps_previous
     if csat is None and nps is None:
-        return Assessment(as_stress(ZERO), "no survey", "No survey yet.")
+        return _assessment(as_stress(ZERO), gettext_noop("no survey"), gettext_noop("No survey yet."))
     components: list[Decimal] = []
-    parts: list[str] = []
-    figures: list[str] = []
+    parts: list[Words] = []
+    figures: list[Words] = []
     if csat is not None:
         components.append(clip((Decimal(5) - csat) / Decimal(4)))
-        parts.append(f"CSAT {number(csat, 1)}/5")
-        figures.append(f"CSAT {number(csat, 1)}")
+        parts.append(say(gettext_noop("CSAT %(csat)s/5"), csat=num(csat, 1)))
+        figures.append(say(gettext_noop("CSAT %(csat)s"), csat=num(csat, 1)))
     trend_component = ZERO
     if nps is not None:
         components.append(clip((HUNDRED - nps) / Decimal(200)))
-        nps_text = f"NPS {number(nps, 0)}"
-        figures.append(f"NPS {number(nps, 0)}")
+        score = num(nps, 0)
+        figures.append(say(gettext_noop("NPS %(nps)s"), nps=score))
+        nps_words = say(gettext_noop("NPS %(nps)s"), nps=score)
         if previous is not None:
             if nps < previous:
                 trend_component = clip((previous - nps) / policy.nps_drop_for_full_stress)
-                nps_text += f", down {number(previous - nps, 0)} from {number(previous, 0)}"
+                nps_words = say(
+                    gettext_noop("NPS %(nps)s, down %(change)s from %(previous)s"),
+                    nps=score,
+                    change=num(previous - nps, 0),
+                    previous=num(previous, 0),
+                )
             elif nps > previous:
-                nps_text += f", up {number(nps - previous, 0)} from {number(previous, 0)}"
+                nps_words = say(
+                    gettext_noop("NPS %(nps)s, up %(change)s from %(previous)s"),
+                    nps=score,
+                    change=num(nps - previous, 0),
+                    previous=num(previous, 0),
+                )
             else:
-                nps_text += f", unchanged from {number(previous, 0)}"
-        parts.append(nps_text)
+                nps_words = say(
+                    gettext_noop("NPS %(nps)s, unchanged from %(previous)s"), nps=score, previous=num(previous, 0)
+                )
+        parts.append(nps_words)
     level = sum(components, ZERO) / len(components)
     stress = as_stress(either(level, trend_component))
-    return Assessment(stress, ", ".join(figures), sentence(parts, on_plan=stress == 0))
+    return _assessment(stress, joined(figures), sentence(parts, on_plan=stress == 0))
 
 
 def assess_risk_register(inputs: ProjectInputs, policy: ScoringPolicy) -> Assessment:
@@ -186,6 +303,19 @@ def assess_risk_register(inputs: ProjectInputs, policy: ScoringPolicy) -> Assess
     total = sum(exposures)
     stress = as_stress(Decimal(total) / policy.exposure_for_full_stress)
     if not exposures:
-        return Assessment(stress, "no open risks", "On plan: no open risks.")
-    text = f"{plural(len(exposures), 'open risk')}, total exposure {total} (top exposure {max(exposures)} of 25)"
-    return Assessment(stress, f"exposure {total}", sentence([text], on_plan=stress == 0))
+        return _assessment(
+            stress, gettext_noop("no open risks"), sentence([gettext_noop("no open risks")], on_plan=True)
+        )
+    text = say(
+        ngettext(
+            "%(count)s open risk, total exposure %(total)s (top exposure %(top)s of 25)",
+            "%(count)s open risks, total exposure %(total)s (top exposure %(top)s of 25)",
+            len(exposures),
+        ),
+        count=len(exposures),
+        total=total,
+        top=max(exposures),
+    )
+    return _assessment(
+        stress, say(pgettext("score figure", "exposure %(total)s"), total=total), sentence([text], on_plan=stress == 0)
+    )

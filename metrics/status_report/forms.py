@@ -19,10 +19,11 @@ class StatusReportPeriodForm(forms.Form):
         end = cleaned.get("end") or default_end
         start = cleaned.get("start") or (end - (default_end - default_start))
         if start > end:
-            raise forms.ValidationError("The period's start must be on or before its end.", code="reversed")
+            raise forms.ValidationError(_("The period's start must be on or before its end."), code="reversed")
         if (end - start).days + 1 > MAX_PERIOD_DAYS:
             raise forms.ValidationError(
-                f"A status report covers at most {MAX_PERIOD_DAYS} days; choose a shorter period.", code="too_long"
+                _("A status report covers at most %(days)s days; choose a shorter period.") % {"days": MAX_PERIOD_DAYS},
+                code="too_long",
             )
         cleaned["start"], cleaned["end"] = start, end
         return cleaned

@@ -2,8 +2,8 @@
 
 Every record is read through ``Model.objects.for_user(reader)`` and the reader's score lens, so a client's report
 holds only what that client may see (nothing is filtered out afterwards). The client's version issued by the PM is
-read as ``client_reader(client)``: the client's approver role, not a person (docs/decisions.md). A fixed number of
-queries whatever the number of milestones, records or answers.
+read as ``clients.access.client_reader(client)``: the client's role, not a person (docs/decisions.md). A fixed number
+of queries whatever the number of milestones, records or answers.
 """
 
 import datetime as dt
@@ -12,10 +12,11 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clients import access
-from clients.models import Client, User
-from clients.roles import Role
+from clients.access import client_reader  # noqa: F401 -- the reader of the issued report, importable from here too
+from clients.models import User
 from metrics.scores.models import ScoreSnapshot
 from metrics.scores.selectors import visible_result
 from metrics.surveys.models import SurveyResponse
@@ -49,12 +50,6 @@ def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The last ``DEFAULT_DAYS`` days up to and including today."""
     today = today or timezone.localdate()
     return today - dt.timedelta(days=DEFAULT_DAYS - 1), today
-
-
-def client_reader(client: Client) -> User:
-    """The client's approver role as a reader (unsaved, never logged in): what every approver of the client may
-    see, decided by the same ``for_user`` scopes and score lens as for a real one."""
-    return User(username=f"{client.slug}-report-reader", role=Role.CLIENT_APPROVER, client=client, is_active=True)
 
 
 @dataclass
@@ -129,9 +124,12 @@ def _slip_reasons(milestone: Milestone, at_risk_because: str, changes: list[Chan
         )
         if moved:
             days = change.schedule_impact_days
-            reasons.append(f"Change request CR-{change.number} “{change.title}” approved: {days:+d} days")
+            reasons.append(
+                _("Change request CR-%(number)s “%(title)s” approved: %(days)s days")
+                % {"number": change.number, "title": change.title, "days": f"{days:+d}"}
+            )
     if at_risk_because:
-        reasons.append(f"Waiting on a predecessor: {at_risk_because}")
+        reasons.append(_("Waiting on a predecessor: %(reason)s") % {"reason": at_risk_because})
     return reasons
 
 

@@ -5,11 +5,14 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clients import access
+from core import phrases
 from core.audit import audit_context
 from metrics.status_report.pdf import render_status_report_pdf, status_report_filename
-from metrics.status_report.selectors import MAX_PERIOD_DAYS, client_reader
+from metrics.status_report.selectors import MAX_PERIOD_DAYS
 from projects.documents.services import document_create, document_version_add
 from projects.models import Document, DocumentKind, DocumentVersion, Project, Visibility
 from projects.notifications.services import client_users, notify
@@ -23,22 +26,22 @@ def status_report_title(project: Project) -> str:
 def period_check(start: dt.date, end: dt.date) -> None:
     """The rule of the period form, for callers without a form (tasks)."""
     if start > end:
-        raise ValidationError({"start": ["The period's start must be on or before its end."]})
+        raise ValidationError({"start": [_("The period's start must be on or before its end.")]})
     if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise ValidationError({"end": [f"A status report covers at most {MAX_PERIOD_DAYS} days."]})
+        raise ValidationError({"end": [_("A status report covers at most %(days)s days.") % {"days": MAX_PERIOD_DAYS}]})
 
 
 @transaction.atomic
 def status_report_issue(*, actor, project: Project, start: dt.date, end: dt.date) -> DocumentVersion:
-    """The PM issues the client's version of the report (read as the client's approver role, ``client_reader``) as a
+    """The PM issues the client's version of the report (read as the client's users read, ``access.client_reader``) as a
     new version of the project's shared "Status report <code>" document; the client's users are notified. It is for
     information: no review or signature is asked for (the PM may still issue a version for review)."""
     project = Project.objects.select_for_update().select_related("client").get(pk=project.pk)
     require_editor(actor, project, "issues status reports")
     period_check(start, end)
     if not project.client.active:
-        raise ValidationError("The client is inactive: nobody there could read the report.")
-    pdf = render_status_report_pdf(client_reader(project.client), project, start, end)
+        raise ValidationError(_("The client is inactive: nobody there could read the report."))
+    pdf = render_status_report_pdf(access.client_reader(project.client), project, start, end)
     upload = SimpleUploadedFile(status_report_filename(project, start, end), pdf, content_type="application/pdf")
     title = status_report_title(project)
     reason = f"Status report {project.code} for {start:%d %b %Y}–{end:%d %b %Y} issued to {project.client.name}"
@@ -65,7 +68,13 @@ def status_report_issue(*, actor, project: Project, start: dt.date, end: dt.date
             recipients=client_users(project),
             kind="status_report",
             project=project,
-            text=f"{project.code}: status report for {start:%d %b %Y}–{end:%d %b %Y} (v{version.number}).",
+            text=phrases.phrase(  # written in each reader's language when shown
+                gettext_noop("%(code)s: status report for %(start)s–%(end)s (v%(number)s)."),
+                code=project.code,
+                start=start,
+                end=end,
+                number=version.number,
+            ),
             url=f"/documents/{document.pk}/",
         )
     return version

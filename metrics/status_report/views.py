@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clients import access
@@ -46,8 +47,8 @@ def project_status_report(request, pk: int):
             else:
                 messages.success(
                     request,
-                    f"Issued to {project.client.name}: {version.document.title} v{version.number} "
-                    "(the client's version).",
+                    _("Issued to %(client)s: %(title)s v%(number)s (the client's version).")
+                    % {"client": project.client.name, "title": version.document.title, "number": version.number},
                 )
                 return redirect("document-detail", pk=version.document_id)
     report = None
@@ -73,7 +74,9 @@ def project_status_report_pdf(request, pk: int):
     if not form.is_valid():
         errors = "; ".join(e for errors in form.errors.values() for e in errors)
         return HttpResponse(
-            f"The status report was not made: {errors}\n", status=400, content_type="text/plain; charset=utf-8"
+            _("The status report was not made: %(errors)s") % {"errors": errors} + "\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
         )
     start, end = form.period()
     pdf = get_or_404(render_status_report_pdf, user=request.user, project=project, start=start, end=end)

@@ -9,6 +9,7 @@ Scoping comes from ``for_user``; permission classes check the role for the actio
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -24,8 +25,8 @@ from metrics.surveys.models import SurveyInvitation, SurveyResponse
 
 
 class SurveyInvitationFilter(StrictFilterSet):
-    project = IdFilter(field_name="project_id", help_text="Only invitations of this project.")
-    client = IdFilter(field_name="project__client_id", help_text="Only invitations of this client's projects.")
+    project = IdFilter(field_name="project_id", help_text=_("Only invitations of this project."))
+    client = IdFilter(field_name="project__client_id", help_text=_("Only invitations of this client's projects."))
 
     class Meta:
         model = SurveyInvitation
@@ -33,11 +34,11 @@ class SurveyInvitationFilter(StrictFilterSet):
 
 
 class SurveyResponseFilter(StrictFilterSet):
-    project = IdFilter(field_name="project_id", help_text="Only answers about this project.")
-    client = IdFilter(field_name="project__client_id", help_text="Only answers about this client's projects.")
-    quarter = PatternFilter(method="filter_quarter", pattern=QUARTER_PATTERN, help_text="A quarter, e.g. 2026Q3.")
+    project = IdFilter(field_name="project_id", help_text=_("Only answers about this project."))
+    client = IdFilter(field_name="project__client_id", help_text=_("Only answers about this client's projects."))
+    quarter = PatternFilter(method="filter_quarter", pattern=QUARTER_PATTERN, help_text=_("A quarter, e.g. 2026Q3."))
     follow_up = StrictBooleanFilter(
-        field_name="issue", lookup_expr="isnull", exclude=True, help_text="true: answers that opened an issue."
+        field_name="issue", lookup_expr="isnull", exclude=True, help_text=_("true: answers that opened an issue.")
     )
 
     class Meta:
@@ -47,18 +48,22 @@ class SurveyResponseFilter(StrictFilterSet):
     def filter_quarter(self, queryset, name, value):
         quarter = parse_quarter(value)
         if quarter is None:
-            raise serializers.ValidationError({"quarter": ["Give a quarter such as 2026Q3."]})
+            raise serializers.ValidationError({"quarter": [_("Give a quarter such as 2026Q3.")]})
         return queryset.filter(quarter=quarter)
 
 
 class SurveyInvitationSerializer(StrictModelSerializer):
     project_code = serializers.CharField(source="project.code", read_only=True)
     project_name = serializers.CharField(source="project.name", read_only=True)
-    trigger = serializers.CharField(source="round.trigger", read_only=True, help_text="milestone | quarterly")
-    milestone_name = serializers.SerializerMethodField(help_text="The milestone whose completion opened the round.")
-    quarter = serializers.SerializerMethodField(help_text="The round's quarter, e.g. 2026Q3.")
+    trigger = serializers.CharField(
+        source="round.trigger",
+        read_only=True,
+        help_text="milestone | quarterly",  # i18n: exempt (the values)
+    )
+    milestone_name = serializers.SerializerMethodField(help_text=_("The milestone whose completion opened the round."))
+    quarter = serializers.SerializerMethodField(help_text=_("The round's quarter, e.g. 2026Q3."))
     answer_url = serializers.SerializerMethodField(
-        help_text="The signed link to answer in the portal (only for the invitee, while open)."
+        help_text=_("The signed link to answer in the portal (only for the invitee, while open).")
     )
 
     class Meta:
@@ -96,19 +101,19 @@ class SurveyInvitationSerializer(StrictModelSerializer):
 
 
 class SurveyAnswerSerializer(StrictSerializer):
-    csat_communication = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (very poor) .. 5.")
-    csat_responsiveness = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (very poor) .. 5.")
-    csat_quality = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (very poor) .. 5.")
-    csat_schedule = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (very poor) .. 5.")
-    csat_overall = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (very poor) .. 5.")
-    nps = serializers.IntegerField(min_value=0, max_value=10, help_text="Likelihood to recommend, 0 .. 10.")
+    csat_communication = serializers.IntegerField(min_value=1, max_value=5, help_text=_("1 (very poor) .. 5."))
+    csat_responsiveness = serializers.IntegerField(min_value=1, max_value=5, help_text=_("1 (very poor) .. 5."))
+    csat_quality = serializers.IntegerField(min_value=1, max_value=5, help_text=_("1 (very poor) .. 5."))
+    csat_schedule = serializers.IntegerField(min_value=1, max_value=5, help_text=_("1 (very poor) .. 5."))
+    csat_overall = serializers.IntegerField(min_value=1, max_value=5, help_text=_("1 (very poor) .. 5."))
+    nps = serializers.IntegerField(min_value=0, max_value=10, help_text=_("Likelihood to recommend, 0 .. 10."))
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
 class SurveyResponseSerializer(StrictModelSerializer):
     project_code = serializers.CharField(source="project.code", read_only=True)
     respondent_name = serializers.CharField(source="respondent.display_name", read_only=True)
-    quarter = serializers.SerializerMethodField(help_text="e.g. 2026Q3.")
+    quarter = serializers.SerializerMethodField(help_text=_("e.g. 2026Q3."))
 
     class Meta:
         model = SurveyResponse

@@ -5,14 +5,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.access import ScopedQuerySet
 from core.audit import audited
 
 
 class SurveyTrigger(models.TextChoices):
-    MILESTONE = "milestone", "Milestone completed"
-    QUARTERLY = "quarterly", "Quarterly check-in"
+    MILESTONE = "milestone", _("Milestone completed")
+    QUARTERLY = "quarterly", _("Quarterly check-in")
 
 
 class SurveyRoundQuerySet(ScopedQuerySet):
@@ -28,7 +30,7 @@ class SurveyRound(models.Model):
     milestone = models.ForeignKey(
         "projects.Milestone", null=True, blank=True, on_delete=models.SET_NULL, related_name="survey_rounds"
     )
-    quarter = models.DateField(help_text="First day of the calendar quarter the round reports on.")
+    quarter = models.DateField(help_text=_("First day of the calendar quarter the round reports on."))
     opened_at = models.DateTimeField(default=timezone.now)
 
     objects = SurveyRoundQuerySet.as_manager()
@@ -47,9 +49,9 @@ class SurveyRound(models.Model):
 
 
 class InvitationStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    ANSWERED = "answered", "Answered"
-    EXPIRED = "expired", "Expired"
+    OPEN = "open", pgettext_lazy("survey invitation", "Open")
+    ANSWERED = "answered", pgettext_lazy("survey invitation", "Answered")
+    EXPIRED = "expired", pgettext_lazy("survey invitation", "Expired")
 
 
 class SurveyInvitationQuerySet(ScopedQuerySet):
@@ -98,9 +100,9 @@ class SurveyResponseQuerySet(ScopedQuerySet):
 CSAT_FIELDS = ("csat_communication", "csat_responsiveness", "csat_quality", "csat_schedule", "csat_overall")
 
 
-def _csat_field(label: str) -> models.PositiveSmallIntegerField:
+def _csat_field(help_text) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(5)], help_text=f"{label}, 1 (very poor) .. 5 (excellent)."
+        validators=[MinValueValidator(1), MaxValueValidator(5)], help_text=help_text
     )
 
 
@@ -111,15 +113,15 @@ class SurveyResponse(models.Model):
     invitation = models.OneToOneField(SurveyInvitation, on_delete=models.PROTECT, related_name="response")
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="survey_responses")
     respondent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    quarter = models.DateField(help_text="The round's quarter (first day).")
+    quarter = models.DateField(help_text=_("The round's quarter (first day)."))
     answered_at = models.DateTimeField(default=timezone.now)
-    csat_communication = _csat_field("Communication")
-    csat_responsiveness = _csat_field("Responsiveness")
-    csat_quality = _csat_field("Quality")
-    csat_schedule = _csat_field("Schedule")
-    csat_overall = _csat_field("Overall satisfaction")
+    csat_communication = _csat_field(_("Communication, 1 (very poor) .. 5 (excellent)."))
+    csat_responsiveness = _csat_field(_("Responsiveness, 1 (very poor) .. 5 (excellent)."))
+    csat_quality = _csat_field(_("Quality, 1 (very poor) .. 5 (excellent)."))
+    csat_schedule = _csat_field(_("Schedule, 1 (very poor) .. 5 (excellent)."))
+    csat_overall = _csat_field(_("Overall satisfaction, 1 (very poor) .. 5 (excellent)."))
     nps = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(0), MaxValueValidator(10)], help_text="Likelihood to recommend, 0..10."
+        validators=[MinValueValidator(0), MaxValueValidator(10)], help_text=_("Likelihood to recommend, 0..10.")
     )
     comment = models.TextField(blank=True)
     issue = models.ForeignKey(
@@ -128,7 +130,7 @@ class SurveyResponse(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The shared issue opened for a detractor or a CSAT of 1–2.",
+        help_text=_("The shared issue opened for a detractor or a CSAT of 1–2."),
     )
 
     objects = SurveyResponseQuerySet.as_manager()

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from metrics.groupings import GROUPINGS, group_label, portfolio_projects
 from metrics.quarters import previous_quarter, quarter_label, quarter_of, recent_quarters
@@ -186,10 +187,10 @@ class HistoryRow:
 
 
 ASPECTS = (
-    ("csat_communication", "Communication"),
-    ("csat_responsiveness", "Responsiveness"),
-    ("csat_quality", "Quality"),
-    ("csat_schedule", "Schedule"),
+    ("csat_communication", _("Communication")),
+    ("csat_responsiveness", _("Responsiveness")),
+    ("csat_quality", _("Quality")),
+    ("csat_schedule", _("Schedule")),
 )
 
 

@@ -21,11 +21,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clients import access
 from clients.models import CLIENT_ROLES, User
-from core import events
+from core import events, phrases
 from core.audit import audit_context
 from metrics.locks import SURVEY_SCHEDULE_LOCK, try_xact_lock
 from metrics.periodic_runs.services import SURVEY_SCHEDULE, hour_start, periodic_run_claim
@@ -198,7 +200,11 @@ def survey_rounds_open(*, now: dt.datetime) -> list[SurveyRound]:
             recipients=[invitation.recipient],
             kind="survey_invitation",
             project=project,
-            text=f"{project.code}: how are we doing? A one-minute survey about {project.name} awaits you.",
+            text=phrases.phrase(
+                gettext_noop("%(code)s: how are we doing? A one-minute survey about %(name)s awaits you."),
+                code=project.code,
+                name=project.name,
+            ),
             url=invitation_url(invitation),
         )
     for survey_round in rounds:
@@ -221,8 +227,11 @@ def survey_reminders_send(*, now: dt.datetime) -> int:
             recipients=[invitation.recipient],
             kind="survey_reminder",
             project=invitation.project,
-            text=f"{invitation.project.code}: a reminder — your one-minute survey closes on "
-            f"{invitation.expires_at:%d %b %Y}.",
+            text=phrases.phrase(
+                gettext_noop("%(code)s: a reminder — your one-minute survey closes on %(date)s."),
+                code=invitation.project.code,
+                date=invitation.expires_at,
+            ),
             url=invitation_url(invitation),
         )
     SurveyInvitation.objects.filter(pk__in=[i.pk for i in due]).update(reminded_at=now)
@@ -242,12 +251,12 @@ def _validated_answers(answers: dict) -> dict[str, int]:
     for name in CSAT_FIELDS:
         value = answers.get(name)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-            errors[name] = ["Choose 1 (very poor) to 5 (excellent)."]
+            errors[name] = [_("Choose 1 (very poor) to 5 (excellent).")]
         else:
             clean[name] = value
     nps = answers.get("nps")
     if isinstance(nps, bool) or not isinstance(nps, int) or not 0 <= nps <= 10:
-        errors["nps"] = ["Choose 0 (not at all likely) to 10 (extremely likely)."]
+        errors["nps"] = [_("Choose 0 (not at all likely) to 10 (extremely likely).")]
     else:
         clean["nps"] = nps
     if errors:
@@ -257,16 +266,20 @@ def _validated_answers(answers: dict) -> dict[str, int]:
 
 def _refuse_if_closed(invitation: SurveyInvitation, now: dt.datetime) -> None:
     if invitation.status == InvitationStatus.ANSWERED:
-        when = timezone.localtime(invitation.answered_at).strftime("%d %b %Y")
+        when = formats.date_format(timezone.localtime(invitation.answered_at), "d M Y")
         raise SurveyRefused(
-            f"You already answered this survey on {when}. Each invitation is answered once — thank you.",
+            _("You already answered this survey on %(date)s. Each invitation is answered once — thank you.")
+            % {"date": when},
             code="answered",
         )
     if invitation.status == InvitationStatus.EXPIRED or invitation.expires_at <= now:
-        when = timezone.localtime(invitation.expires_at).strftime("%d %b %Y")
+        when = formats.date_format(timezone.localtime(invitation.expires_at), "d M Y")
         raise SurveyRefused(
-            f"This survey closed on {when} and can no longer be answered. "
-            "Raise an issue on the project if you want to tell us something.",
+            _(
+                "This survey closed on %(date)s and can no longer be answered. "
+                "Raise an issue on the project if you want to tell us something."
+            )
+            % {"date": when},
             code="expired",
         )
 
@@ -274,7 +287,7 @@ def _refuse_if_closed(invitation: SurveyInvitation, now: dt.datetime) -> None:
 def invitation_check_open(*, actor, invitation: SurveyInvitation, now: dt.datetime | None = None) -> None:
     """Raise ``PermissionDenied`` unless addressed to ``actor``, ``SurveyRefused`` unless still open."""
     if not (access.is_client_user(actor) and invitation.recipient_id == actor.pk):
-        raise PermissionDenied("This survey invitation is not addressed to you.")
+        raise PermissionDenied(_("This survey invitation is not addressed to you."))
     _refuse_if_closed(invitation, now or timezone.now())
 
 
@@ -308,7 +321,7 @@ def survey_answer(*, actor, invitation: SurveyInvitation, answers: dict, comment
     )
     invitation_check_open(actor=actor, invitation=invitation, now=now)
     if invitation.project.client_id != actor.client_id:
-        raise PermissionDenied("This survey invitation is not addressed to you.")
+        raise PermissionDenied(_("This survey invitation is not addressed to you."))
     scores = _validated_answers(answers)
     with audit_context(actor=actor, reason="Satisfaction survey answered"):
         response = SurveyResponse.objects.create(

@@ -8,6 +8,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clients import access
@@ -70,9 +71,11 @@ def survey_answer(request, token: str):
     except signing.BadSignature:
         return _refused(
             request,
-            title="This survey link is not valid",
-            message="The link is damaged or was not issued by the portal, so nothing was recorded. "
-            "Open the survey from your dashboard instead.",
+            title=_("This survey link is not valid"),
+            message=_(
+                "The link is damaged or was not issued by the portal, so nothing was recorded. "
+                "Open the survey from your dashboard instead."
+            ),
             status=400,
         )
     invitation = (
@@ -90,7 +93,7 @@ def survey_answer(request, token: str):
     except services.SurveyRefused as refused:
         return _refused(
             request,
-            title="This survey is closed",
+            title=_("This survey is closed"),
             message=refused.messages[0],
             status=REFUSED_STATUS.get(refused.code, 409),
         )
@@ -106,16 +109,21 @@ def survey_answer(request, token: str):
         except services.SurveyRefused as refused:
             return _refused(
                 request,
-                title="This survey is closed",
+                title=_("This survey is closed"),
                 message=refused.messages[0],
                 status=REFUSED_STATUS.get(refused.code, 409),
             )
         except ValidationError as error:
             add_form_errors(form, error)
         else:
-            text = "Thank you — your answers were recorded."
-            if response.issue_id:
-                text += " We opened an issue so that your project manager follows this up with you."
+            text = (
+                _(
+                    "Thank you — your answers were recorded. "
+                    "We opened an issue so that your project manager follows this up with you."
+                )
+                if response.issue_id
+                else _("Thank you — your answers were recorded.")
+            )
             messages.success(request, text)
             return redirect("survey-list")
     return render(

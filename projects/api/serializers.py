@@ -1,5 +1,7 @@
 """API serializers of the project itself and of its audit trail."""
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.serializers import StrictModelSerializer, StrictSerializer
@@ -14,7 +16,7 @@ class ProjectSerializer(StrictModelSerializer):
         queryset=ProjectTemplate.objects.filter(active=True),
         write_only=True,
         required=False,
-        help_text="On create: build milestones and checklists from this template.",
+        help_text=_("On create: build milestones and checklists from this template."),
     )
 
     class Meta:
@@ -48,7 +50,9 @@ class ProjectSerializer(StrictModelSerializer):
         start = attrs.get("start_date", getattr(self.instance, "start_date", None))
         target = attrs.get("target_date", getattr(self.instance, "target_date", None))
         if start and target and target < start:
-            raise serializers.ValidationError({"target_date": ["The target date cannot be before the start date."]})
+            raise serializers.ValidationError(
+                {"target_date": [gettext("The target date cannot be before the start date.")]}
+            )
         return attrs
 
 
@@ -69,12 +73,12 @@ class AuditChangeSerializer(StrictSerializer):
 
 
 class AuditEntrySerializer(StrictSerializer):
-    at = serializers.DateTimeField(help_text="When (UTC).")
+    at = serializers.DateTimeField(help_text=_("When (UTC)."))
     record_type = serializers.CharField()
     record_id = serializers.CharField()
     record_label = serializers.CharField()
-    action = serializers.CharField(help_text="insert, update or delete.")
+    action = serializers.CharField(help_text=_("insert, update or delete."))
     actor = serializers.CharField()
-    channel = serializers.CharField(help_text="page, api, admin, task, command or database.")
+    channel = serializers.CharField(help_text=_("page, api, admin, task, command or database."))
     reason = serializers.CharField()
     changes = AuditChangeSerializer(many=True)

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -26,7 +27,7 @@ class BaselineItemSerializer(StrictModelSerializer):
 
 class BaselineSerializer(StrictModelSerializer):
     items = serializers.SerializerMethodField(
-        help_text="Each milestone's baselined date; client users see only client-visible milestones."
+        help_text=_("Each milestone's baselined date; client users see only client-visible milestones.")
     )
     created_by_name = serializers.CharField(source="created_by.display_name", read_only=True)
     signatures = signatures_field()
@@ -61,8 +62,8 @@ class BaselineSerializer(StrictModelSerializer):
 
 class RebaselineSerializer(StrictSerializer):
     # A plain id: a missing project and another client's project must answer alike (404), never "Invalid pk".
-    project = serializers.IntegerField(help_text="Id of the project to re-baseline.")
-    reason = serializers.CharField(help_text="Why the plan changes (required, recorded in the audit trail).")
+    project = serializers.IntegerField(help_text=_("Id of the project to re-baseline."))
+    reason = serializers.CharField(help_text=_("Why the plan changes (required, recorded in the audit trail)."))
 
 
 class BaselineFilter(StrictFilterSet):

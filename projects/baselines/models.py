@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.access import ScopedQuerySet
@@ -50,7 +51,7 @@ class Baseline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Baseline {self.number} of {self.project.code}"
+        return gettext("Baseline %(number)s of %(code)s") % {"number": self.number, "code": self.project.code}
 
     def signature_content(self) -> dict:
         """What the client approver sees and signs: the client-visible milestones' dates and the budget."""

@@ -3,6 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from clients import access
 from projects.baselines.models import Baseline, BaselineItem, BaselineStatus
 from projects.milestones.models import Milestone
@@ -93,7 +95,7 @@ def baselines_in_force_manifest(*, user, project_ids) -> dict[int, str]:
     "Baseline 3: Approval by Jane Doe at 2026-11-03 14:02 UTC", each signature's verdict checked as on every
     display. A fixed number of queries whatever the number of projects."""
     from projects.signatures.selectors import signatures_of_records
-    from projects.signatures.services import VALID, signature_verdict
+    from projects.signatures.services import VALID, signature_verdict, verdict_text
 
     baselines = list(
         Baseline.objects.for_user(user)
@@ -109,6 +111,9 @@ def baselines_in_force_manifest(*, user, project_ids) -> dict[int, str]:
         signed = []
         for signature in signatures.get(baseline.pk, []):
             verdict = signature_verdict(signature, baseline)
-            signed.append(str(signature) + ("" if verdict == VALID else f" [{verdict}]"))
-        manifest[baseline.project_id] = f"Baseline {baseline.number}: " + ("; ".join(signed) or "not signed")
+            signed.append(str(signature) + ("" if verdict == VALID else f" [{verdict_text(verdict)}]"))
+        manifest[baseline.project_id] = _("Baseline %(number)s: %(signatures)s") % {
+            "number": baseline.number,
+            "signatures": "; ".join(signed) or _("not signed"),
+        }
     return manifest

@@ -6,9 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clients import access
 from core.audit import audit_context
+from core.phrases import phrase
 from projects.baselines.models import Baseline, BaselineItem, BaselineStatus
 from projects.milestones.models import Milestone
 from projects.notifications.services import client_approvers, notify
@@ -57,18 +60,22 @@ def snapshot_baseline(project: Project, *, actor, reason: str, initial: bool = F
 @transaction.atomic
 def baseline_propose(*, actor, project: Project, reason: str) -> Baseline:
     """Propose a re-baseline: today's forecasts and budget become the plan once a client approver signs."""
-    require(access.can_edit_project(actor, project), "Only the project's manager or an administrator re-baselines.")
+    require(access.can_edit_project(actor, project), _("Only the project's manager or an administrator re-baselines."))
     if not (reason or "").strip():
-        raise ValidationError({"reason": ["A re-baseline needs a reason."]})
+        raise ValidationError({"reason": [_("A re-baseline needs a reason.")]})
     if project.baselines.filter(status=BaselineStatus.PROPOSED).exists():
-        raise ValidationError({"project": ["A re-baseline is already awaiting the client's signature."]})
+        raise ValidationError({"project": [_("A re-baseline is already awaiting the client's signature.")]})
     with audit_context(actor=actor, reason=reason.strip()):
         baseline = snapshot_baseline(project, actor=actor, reason=reason.strip())
         notify(
             recipients=client_approvers(project),
             kind="baseline_proposed",
             project=project,
-            text=f"{project.code}: re-baseline {baseline.number} awaits your signature.",
+            text=phrase(
+                gettext_noop("%(code)s: re-baseline %(number)s awaits your signature."),
+                code=project.code,
+                number=str(baseline.number),
+            ),
             url=f"/baselines/{baseline.pk}/sign/",
         )
     return baseline
@@ -80,9 +87,10 @@ def baseline_decide(*, actor, baseline: Baseline, password: str, approve: bool, 
     """A client approver signs the proposed re-baseline (approval applies its dates) or rejects it."""
     baseline = Baseline.objects.select_for_update().select_related("project").get(pk=baseline.pk)
     if not access.can_sign_for_client(actor, baseline.project):
-        raise PermissionDenied("Only an approver of the project's client signs a re-baseline.")
+        raise PermissionDenied(_("Only an approver of the project's client signs a re-baseline."))
     if baseline.status != BaselineStatus.PROPOSED:
-        raise ValidationError({"status": [f"This baseline is already {baseline.get_status_display().lower()}."]})
+        status = baseline.get_status_display().lower()  # approved or rejected: a participle in every language
+        raise ValidationError({"status": [_("This baseline is already %(status)s.") % {"status": status}]})
     meaning = SignatureMeaning.APPROVAL if approve else SignatureMeaning.REJECTION
     reason = comment.strip() or ("Re-baseline approved" if approve else "Re-baseline rejected")
     with audit_context(actor=actor, reason=reason):

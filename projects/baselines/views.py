@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from clients import access
 from core.pages import get_or_404
@@ -20,7 +21,7 @@ def baseline_sign(request, pk: int):
     form = SignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if form.sign_with(services.baseline_decide, actor=request.user, baseline=baseline):
-            messages.success(request, "Signed. Your decision is recorded with your electronic signature.")
+            messages.success(request, _("Signed. Your decision is recorded with your electronic signature."))
             return redirect("project-baselines", pk=baseline.project_id)
     proposal = selectors.baseline_proposal(user=request.user, baseline=baseline)
     return render(

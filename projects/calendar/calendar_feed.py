@@ -1,7 +1,11 @@
-"""iCalendar feed of a project's milestones (what the user may see), for Outlook or Google Calendar."""
+"""iCalendar feed of a project's milestones (what the user may see), for Outlook or Google Calendar.
+
+The words are in the active language (the page's, or the link's user's for a subscribed feed)."""
 
 import datetime as dt
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vText
 
 
@@ -10,7 +14,8 @@ def milestones_ics(project, milestones, *, now: dt.datetime) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//CMO Portal//Milestones//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", vText(f"{project.code} milestones"))  # as text: an x- property is not escaped
+    name = _("%(code)s milestones") % {"code": project.code}
+    calendar.add("x-wr-calname", vText(name))  # as text: an x- property is not escaped
     for m in milestones:
         event = _milestone_event(project, m, now=now)
         if event is not None:
@@ -23,7 +28,7 @@ def subscription_ics(milestones, *, now: dt.datetime) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//CMO Portal//Milestones//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "CMO Portal milestones")
+    calendar.add("x-wr-calname", _("CMO Portal milestones"))
     calendar.add("x-published-ttl", "PT1H")
     for m in milestones:
         event = _milestone_event(m.project, m, now=now)
@@ -41,12 +46,14 @@ def _milestone_event(project, m, *, now: dt.datetime) -> Event | None:
     event.add("dtstamp", now)
     event.add("dtstart", day)
     event.add("dtend", day + dt.timedelta(days=1))
+    percent = f"{m.percent_complete:.0f}"
     if m.actual_date:
-        state = "completed"
+        description = _("%(name)s (completed); %(percent)s%% complete.")
     elif m.baseline_date:
-        state = f"forecast, baseline {m.baseline_date:%d %b %Y}"
+        description = _("%(name)s (forecast, baseline %(date)s); %(percent)s%% complete.")
     else:
-        state = "forecast, not yet baselined"
+        description = _("%(name)s (forecast, not yet baselined); %(percent)s%% complete.")
+    date = date_format(m.baseline_date, "d M Y") if m.baseline_date else ""
     event.add("summary", f"{project.code}: {m.name}")
-    event.add("description", f"{m.name} ({state}); {m.percent_complete:.0f}% complete.")
+    event.add("description", description % {"name": m.name, "date": date, "percent": percent})
     return event

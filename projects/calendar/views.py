@@ -11,12 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from clients import services
+from clients.languages import language_of
 from clients.models import CalendarFeedToken
 from clients.services import calendar_feed_token_use
 from core.pages import get_or_404
@@ -50,7 +52,9 @@ def calendar_feed(request, token: str):
         .select_related("project")
         .order_by("project__code", "sequence")
     )
-    return _ics_response(subscription_ics(milestones, now=timezone.now()), "cmo-portal-milestones.ics")
+    with translation.override(language_of(user)):  # no session: the words in the link's user's language
+        body = subscription_ics(milestones, now=timezone.now())
+    return _ics_response(body, "cmo-portal-milestones.ics")
 
 
 @require_safe
@@ -62,7 +66,9 @@ def calendar_feed_project(request, token: str, pk: int):
     except Project.DoesNotExist as missing:
         raise Http404 from missing
     milestones = Milestone.objects.for_user(user).filter(project=project).order_by("sequence")
-    return _ics_response(milestones_ics(project, milestones, now=timezone.now()), f"{project.code}-milestones.ics")
+    with translation.override(language_of(user)):
+        body = milestones_ics(project, milestones, now=timezone.now())
+    return _ics_response(body, f"{project.code}-milestones.ics")
 
 
 @never_cache
@@ -88,10 +94,10 @@ def calendar_subscription(request):
             }
         elif action == "revoke":
             if services.calendar_feed_token_revoke(actor=request.user, user=request.user):
-                messages.success(request, "Your calendar link is turned off. Calendar apps using it stop updating.")
+                messages.success(request, _("Your calendar link is turned off. Calendar apps using it stop updating."))
             return redirect("calendar-subscription")
         else:
-            messages.error(request, "Choose “Reset link” or “Turn off”.")
+            messages.error(request, _("Choose “Reset link” or “Turn off”."))
             return redirect("calendar-subscription")
     current = CalendarFeedToken.objects.active().filter(user=request.user).first()
     return render(request, "clients/calendar.html", {"current": current, "new_links": new_links})

@@ -1,5 +1,6 @@
 """API of change requests: draft, submit, withdraw, approve or reject with an e-signature."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -44,13 +45,13 @@ class MovedMilestonesField(serializers.PrimaryKeyRelatedField):
 
 
 class ChangeRequestSerializer(ProjectRecordSerializer):
-    created_by_name = serializers.SerializerMethodField(help_text="Who drafted the change request.")
-    decided_by_name = serializers.SerializerMethodField(help_text="The client approver who decided, if decided.")
+    created_by_name = serializers.SerializerMethodField(help_text=_("Who drafted the change request."))
+    decided_by_name = serializers.SerializerMethodField(help_text=_("The client approver who decided, if decided."))
     signatures = signatures_field()
     moved_milestones = MovedMilestonesField(
         many=True,
         required=False,
-        help_text="Ids of the open milestones the schedule impact moves; empty: every open milestone.",
+        help_text=_("Ids of the open milestones the schedule impact moves; empty: every open milestone."),
     )
 
     @extend_schema_field(SignatureSerializer(many=True))
@@ -100,9 +101,9 @@ class ChangeRequestSerializer(ProjectRecordSerializer):
             "version",
         ]
         extra_kwargs = {
-            "number": {"help_text": "CR number within the project (CR-<number>), assigned on create."},
-            "status": {"help_text": "draft → submitted → approved | rejected | withdrawn."},
-            "quality_impact_text": {"help_text": "What changes for quality, in words."},
+            "number": {"help_text": _("CR number within the project (CR-<number>), assigned on create.")},
+            "status": {"help_text": _("draft → submitted → approved | rejected | withdrawn.")},
+            "quality_impact_text": {"help_text": _("What changes for quality, in words.")},
         }
 
     def get_created_by_name(self, obj) -> str:
@@ -114,21 +115,21 @@ class ChangeRequestSerializer(ProjectRecordSerializer):
 
 class ChangeRequestSignSerializer(StrictSerializer):
     password = serializers.CharField(
-        style={"input_type": "password"}, help_text="The signer's password, re-entered (21 CFR 11.200)."
+        style={"input_type": "password"}, help_text=_("The signer's password, re-entered (21 CFR 11.200).")
     )
     meaning = serializers.ChoiceField(
         choices=SignatureMeaning.choices,
         required=False,
-        help_text="What the signature means: approval for approve/, rejection for reject/ (the default).",
+        help_text=_("What the signature means: approval for approve/, rejection for reject/ (the default)."),
     )
     comment = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Why (recorded in the audit trail)."
+        required=False, allow_blank=True, default="", help_text=_("Why (recorded in the audit trail).")
     )
 
 
 class WithdrawSerializer(StrictSerializer):
     reason = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Why (recorded in the audit trail)."
+        required=False, allow_blank=True, default="", help_text=_("Why (recorded in the audit trail).")
     )
 
 

@@ -58,20 +58,22 @@ class ChangeRequest(models.Model):
     schedule_impact_days = models.IntegerField(
         default=0,
         validators=[MinValueValidator(-MAX_SCHEDULE_IMPACT_DAYS), MaxValueValidator(MAX_SCHEDULE_IMPACT_DAYS)],
-        help_text="Days the forecasts of the milestones it moves shift (every open milestone unless some are chosen).",
+        help_text=_(
+            "Days the forecasts of the milestones it moves shift (every open milestone unless some are chosen)."
+        ),
     )
     moved_milestones = models.ManyToManyField(
         "Milestone",
         blank=True,
         related_name="+",
-        help_text="The open milestones the schedule impact moves; none chosen: every open milestone.",
+        help_text=_("The open milestones the schedule impact moves; none chosen: every open milestone."),
     )
     cost_impact = models.DecimalField(
-        max_digits=14, decimal_places=2, default=Decimal(0), help_text="Added to the budget on approval."
+        max_digits=14, decimal_places=2, default=Decimal(0), help_text=_("Added to the budget on approval.")
     )
-    scope_impact = models.TextField(blank=True, help_text="What changes in the scope, in words.")
+    scope_impact = models.TextField(blank=True, help_text=_("What changes in the scope, in words."))
     scope_impact_percent = models.DecimalField(
-        max_digits=6, decimal_places=2, default=Decimal(0), help_text="Scope change as a percent of the original."
+        max_digits=6, decimal_places=2, default=Decimal(0), help_text=_("Scope change as a percent of the original.")
     )
     quality_impact = models.CharField(max_length=10, choices=QualityImpact.choices, default=QualityImpact.NONE)
     quality_impact_text = models.TextField(blank=True)

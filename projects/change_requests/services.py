@@ -6,17 +6,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from clients import access
 from core import events
 from core.audit import audit_context
 from core.input_ranges import EARLIEST_DATE, LATEST_DATE, MAX_MONEY, budget_in_range, date_in_range
+from core.phrases import phrase
 from projects.change_requests.models import ChangeRequest, ChangeRequestStatus
 from projects.milestones.models import Milestone
 from projects.notifications.services import client_approvers, notify, project_staff
-from projects.records import Project, project_inputs_changed, require_editor
+from projects.records import Project, in_sentence, project_inputs_changed, require_editor
 from projects.schedule_change import moved_forecast, moves_with_change
 from projects.signatures.models import Signature, SignatureMeaning
 from projects.signatures.services import records_failed_signatures, signature_sign
@@ -28,9 +30,9 @@ def change_request_create(*, actor, project: Project, **fields) -> ChangeRequest
     require_editor(actor, project, "drafts change requests")
     moved = list(fields.pop("moved_milestones", None) or [])
     if any(m.project_id != project.pk for m in moved):
-        raise ValidationError({"moved_milestones": ["Choose milestones of this project."]})
+        raise ValidationError({"moved_milestones": [_("Choose milestones of this project.")]})
     if any(m.actual_date is not None for m in moved):
-        raise ValidationError({"moved_milestones": ["A completed milestone cannot be moved."]})
+        raise ValidationError({"moved_milestones": [_("A completed milestone cannot be moved.")]})
     with audit_context(actor=actor, reason="Change request drafted"):
         number = (ChangeRequest.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0) + 1
         change = ChangeRequest(project=project, number=number, created_by=actor, **fields)
@@ -71,10 +73,19 @@ def _locked_change(change: ChangeRequest) -> ChangeRequest:
     return ChangeRequest.objects.select_for_update().select_related("project").get(pk=change.pk)
 
 
+#: What ``_require_status`` says for each action, with the request's status (``%(status)s``).
+REFUSED_ACTIONS = {
+    "submit": gettext_lazy("Cannot submit a change request that is %(status)s."),
+    "withdraw": gettext_lazy("Cannot withdraw a change request that is %(status)s."),
+    "approve": gettext_lazy("Cannot approve a change request that is %(status)s."),
+    "reject": gettext_lazy("Cannot reject a change request that is %(status)s."),
+}
+
+
 def _require_status(change: ChangeRequest, *allowed: str, action: str) -> None:
     if change.status not in allowed:
         raise ValidationError(
-            {"status": [f"Cannot {action} a change request that is {change.get_status_display().lower()}."]}
+            {"status": [REFUSED_ACTIONS[action] % {"status": in_sentence(change.get_status_display())}]}
         )
 
 
@@ -93,10 +104,10 @@ def change_request_submit(*, actor, change: ChangeRequest) -> ChangeRequest:
             recipients=client_approvers(change.project),
             kind="change_request_submitted",
             project=change.project,
-            text=format_lazy(
-                gettext_lazy("{code}: change request CR-{number} “{title}” awaits your decision."),
+            text=phrase(
+                gettext_noop("%(code)s: change request CR-%(number)s “%(title)s” awaits your decision."),
                 code=change.project.code,
-                number=change.number,
+                number=str(change.number),
                 title=change.title,
             ),
             url=f"/change-requests/{change.pk}/",
@@ -128,18 +139,36 @@ def apply_approved_change(change: ChangeRequest) -> None:
     project = Project.objects.select_for_update().get(pk=change.project_id)
     moves = change_request_moves(change, Milestone.objects.filter(project_id=change.project_id).order_by("sequence"))
     new_target = project.target_date + delta if project.target_date else None
-    if not all(date_in_range(d) for d in [new_target, *(after for _, after in moves)]):
+    if not all(date_in_range(d) for d in [new_target, *(after for _milestone, after in moves)]):
         raise ValidationError(
-            {"schedule_impact_days": [f"Approval would move dates outside {EARLIEST_DATE:%Y}–{LATEST_DATE:%Y}."]}
+            {
+                "schedule_impact_days": [
+                    _("Approval would move dates outside %(earliest)s–%(latest)s.")
+                    % {"earliest": f"{EARLIEST_DATE:%Y}", "latest": f"{LATEST_DATE:%Y}"}
+                ]
+            }
         )
     if new_target is not None and new_target < project.start_date:
         raise ValidationError(
-            {"schedule_impact_days": [f"Approval would move the target date before the start ({project.start_date})."]}
+            {
+                "schedule_impact_days": [
+                    _("Approval would move the target date before the start (%(start)s).")
+                    % {"start": project.start_date}
+                ]
+            }
         )
     new_budget = project.budget + change.cost_impact
     if not budget_in_range(new_budget):
         raise ValidationError(
-            {"cost_impact": [f"Approval would make the budget {new_budget:,.2f}, outside 0–{MAX_MONEY:,.2f}."]}
+            {
+                "cost_impact": [
+                    _("Approval would make the budget %(budget)s, outside 0–%(max)s.")
+                    % {
+                        "budget": number_format(new_budget, 2, force_grouping=True),
+                        "max": number_format(MAX_MONEY, 2, force_grouping=True),
+                    }
+                ]
+            }
         )
     Project.objects.filter(pk=change.project_id).update(
         budget=new_budget, target_date=new_target, version=F("version") + 1
@@ -150,7 +179,7 @@ def apply_approved_change(change: ChangeRequest) -> None:
             slipped.append((milestone.pk, milestone.forecast_date))
         milestone.forecast_date = after
         milestone.version += 1
-    Milestone.objects.bulk_update([m for m, _ in moves], ["forecast_date", "version"])
+    Milestone.objects.bulk_update([m for m, _after in moves], ["forecast_date", "version"])
     for milestone_id, before in slipped:
         events.publish(
             events.MILESTONE_SLIPPED,
@@ -168,12 +197,14 @@ def change_request_decide(
     """A client approver approves (and so applies) or rejects a submitted change request, with an e-signature."""
     change = _locked_change(change)
     if not access.can_sign_for_client(actor, change.project):
-        raise PermissionDenied("Only an approver of the project's client decides change requests.")
+        raise PermissionDenied(_("Only an approver of the project's client decides change requests."))
     _require_status(change, ChangeRequestStatus.SUBMITTED, action="approve" if approve else "reject")
     meaning = meaning or (SignatureMeaning.APPROVAL if approve else SignatureMeaning.REJECTION)
     expected = SignatureMeaning.APPROVAL if approve else SignatureMeaning.REJECTION
     if meaning != expected:
-        raise ValidationError({"meaning": [f"The signature's meaning for this action is “{expected}”."]})
+        raise ValidationError(
+            {"meaning": [_("The signature's meaning for this action is “%(meaning)s”.") % {"meaning": expected}]}
+        )
     verb = "approved" if approve else "rejected"
     with audit_context(actor=actor, reason=comment.strip() or f"Change request CR-{change.number} {verb}"):
         signature = signature_sign(actor=actor, record=change, password=password, meaning=meaning)
@@ -188,12 +219,12 @@ def change_request_decide(
             recipients=project_staff(change.project),
             kind="change_request_decided",
             project=change.project,
-            text=format_lazy(
-                gettext_lazy("{code}: CR-{number} “{title}” was approved by {name}.")
+            text=phrase(
+                gettext_noop("%(code)s: CR-%(number)s “%(title)s” was approved by %(name)s.")
                 if approve
-                else gettext_lazy("{code}: CR-{number} “{title}” was rejected by {name}."),
+                else gettext_noop("%(code)s: CR-%(number)s “%(title)s” was rejected by %(name)s."),
                 code=change.project.code,
-                number=change.number,
+                number=str(change.number),
                 title=change.title,
                 name=actor.display_name,
             ),

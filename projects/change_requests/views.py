@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from clients import access
 from core.pages import add_form_errors, get_or_404
@@ -45,7 +46,11 @@ def project_change_requests(request, pk: int):
             except ValidationError as error:
                 add_form_errors(form, error)
             else:
-                messages.success(request, f"Draft CR-{change.number} saved. Submit it when it is ready for the client.")
+                messages.success(
+                    request,
+                    _("Draft CR-%(number)s saved. Submit it when it is ready for the client.")
+                    % {"number": change.number},
+                )
                 return redirect("change-request-detail", pk=change.pk)
     changes = ChangeRequest.objects.for_user(request.user).filter(project=project)
     approved = Q(status=ChangeRequestStatus.APPROVED)
@@ -107,10 +112,14 @@ def change_request_detail(request, pk: int):
             try:
                 if action == "submit":
                     services.change_request_submit(actor=request.user, change=change)
-                    messages.success(request, f"CR-{change.number} sent to {project.client.name} for decision.")
+                    messages.success(
+                        request,
+                        _("CR-%(number)s sent to %(client)s for decision.")
+                        % {"number": change.number, "client": project.client.name},
+                    )
                 else:
                     services.change_request_withdraw(actor=request.user, change=change)
-                    messages.success(request, f"CR-{change.number} withdrawn.")
+                    messages.success(request, _("CR-%(number)s withdrawn.") % {"number": change.number})
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             return redirect("change-request-detail", pk=change.pk)
@@ -118,8 +127,12 @@ def change_request_detail(request, pk: int):
             raise Http404
         form = SignForm(request.POST)
         if form.is_valid() and form.sign_with(services.change_request_decide, actor=request.user, change=change):
-            verb = "approved" if form.approves else "rejected"
-            messages.success(request, f"Signed: CR-{change.number} {verb}, with your electronic signature.")
+            signed = (
+                _("Signed: CR-%(number)s approved, with your electronic signature.")
+                if form.approves
+                else _("Signed: CR-%(number)s rejected, with your electronic signature.")
+            )
+            messages.success(request, signed % {"number": change.number})
             return redirect("change-request-detail", pk=change.pk)
     read_notifications_of_this_page(request)
     pending = change.status in (ChangeRequestStatus.DRAFT, ChangeRequestStatus.SUBMITTED)

@@ -1,5 +1,7 @@
 """API of internal cost entries (with the CSV import) and invoices."""
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -35,9 +37,9 @@ class InvoiceFilter(ProjectRecordFilter):
 
 
 class CostEntrySerializer(ProjectRecordSerializer):
-    created_by_name = serializers.SerializerMethodField(help_text="Who recorded the cost.")
+    created_by_name = serializers.SerializerMethodField(help_text=_("Who recorded the cost."))
     reason = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, help_text="Why (recorded in the audit trail)."
+        write_only=True, required=False, allow_blank=True, help_text=_("Why (recorded in the audit trail).")
     )
 
     class Meta:
@@ -55,8 +57,8 @@ class CostEntrySerializer(ProjectRecordSerializer):
         ]
         read_only_fields = ["id"]
         extra_kwargs = {
-            "amount": {"help_text": "Actual cost in the project's currency (internal, never shown to the client)."},
-            "date": {"help_text": "When the cost was incurred."},
+            "amount": {"help_text": _("Actual cost in the project's currency (internal, never shown to the client).")},
+            "date": {"help_text": _("When the cost was incurred.")},
         }
 
     def get_created_by_name(self, obj) -> str | None:
@@ -68,28 +70,30 @@ class CostImportSerializer(StrictSerializer):
     csv = serializers.CharField(
         required=False,
         trim_whitespace=False,
-        help_text="CSV text with the header date,amount,category[,description] (JSON requests).",
+        help_text=_("CSV text with the header date,amount,category[,description] (JSON requests)."),
     )
     file = serializers.FileField(
-        required=False, help_text="The same CSV as an uploaded file, UTF-8 (multipart requests)."
+        required=False, help_text=_("The same CSV as an uploaded file, UTF-8 (multipart requests).")
     )
 
     def validate(self, attrs):
         if bool(attrs.get("csv")) == bool(attrs.get("file")):
-            raise serializers.ValidationError({"csv": ["Send the CSV either as text (csv) or as a file (file)."]})
+            raise serializers.ValidationError(
+                {"csv": [gettext("Send the CSV either as text (csv) or as a file (file).")]}
+            )
         upload = attrs.pop("file", None)
         if upload is not None:
             if upload.size > MAX_CSV_BYTES:
-                raise serializers.ValidationError({"file": ["The file is larger than 5 MB."]})
+                raise serializers.ValidationError({"file": [gettext("The file is larger than 5 MB.")]})
             try:
                 attrs["csv"] = upload.read().decode("utf-8-sig")
             except UnicodeDecodeError as error:
-                raise serializers.ValidationError({"file": ["The file is not UTF-8 text."]}) from error
+                raise serializers.ValidationError({"file": [gettext("The file is not UTF-8 text.")]}) from error
         return attrs
 
 
 class CostImportResultSerializer(StrictSerializer):
-    count = serializers.IntegerField(help_text="How many cost entries were imported.")
+    count = serializers.IntegerField(help_text=_("How many cost entries were imported."))
 
 
 class CostEntryViewSet(ScopedModelViewSet):
@@ -136,8 +140,8 @@ class InvoiceSerializer(ProjectRecordSerializer):
         fields = ["id", "project", "project_code", "number", "date", "amount", "description"]
         read_only_fields = ["id"]
         extra_kwargs = {
-            "number": {"help_text": "The invoice number, unique within the project."},
-            "amount": {"help_text": "Amount invoiced to the client, in the project's currency."},
+            "number": {"help_text": _("The invoice number, unique within the project.")},
+            "amount": {"help_text": _("Amount invoiced to the client, in the project's currency.")},
         }
 
 

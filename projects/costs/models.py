@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.audit import audited
 from core.input_ranges import validate_date_in_range
@@ -12,11 +13,11 @@ from projects.records import InternalQuerySet, Project, ProjectChildQuerySet
 
 
 class CostCategory(models.TextChoices):
-    LABOUR = "labour", "Labour"
-    MATERIALS = "materials", "Materials"
-    EQUIPMENT = "equipment", "Equipment"
-    SUBCONTRACT = "subcontract", "Subcontract"
-    OTHER = "other", "Other"
+    LABOUR = "labour", _("Labour")
+    MATERIALS = "materials", _("Materials")
+    EQUIPMENT = "equipment", _("Equipment")
+    SUBCONTRACT = "subcontract", _("Subcontract")
+    OTHER = "other", _("Other")
 
 
 @audited()
@@ -25,7 +26,7 @@ class CostEntry(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cost_entries")
     date = models.DateField(validators=[validate_date_in_range])
-    amount = models.DecimalField(max_digits=14, decimal_places=2, help_text="In the project's currency.")
+    amount = models.DecimalField(max_digits=14, decimal_places=2, help_text=_("In the project's currency."))
     category = models.CharField(max_length=20, choices=CostCategory.choices)
     description = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
@@ -34,7 +35,7 @@ class CostEntry(models.Model):
 
     class Meta:
         ordering = ["project", "-date", "-pk"]
-        verbose_name_plural = "cost entries"
+        verbose_name_plural = _("cost entries")
 
     def __str__(self) -> str:
         return f"{self.date} {self.category} {self.amount}"

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.audit import audit_context
 from core.input_ranges import MAX_MONEY
@@ -37,7 +38,9 @@ def cost_entries_import_csv(*, actor, project: Project, text: str) -> list[CostE
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("date", "amount", "category") if c not in header]
     if missing:
-        raise ValidationError({"file": [f"Line 1: the header lacks the column(s) {', '.join(missing)}."]})
+        raise ValidationError(
+            {"file": [_("Line 1: the header lacks the column(s) %(columns)s.") % {"columns": ", ".join(missing)}]}
+        )
     reader.fieldnames = header
     entries, errors = [], []
     categories = {c.value: c.value for c in CostCategory} | {c.label.lower(): c.value for c in CostCategory}
@@ -47,22 +50,32 @@ def cost_entries_import_csv(*, actor, project: Project, text: str) -> list[CostE
         try:
             date = dt.date.fromisoformat(row["date"])
         except ValueError:
-            errors.append(f"Line {line}, column date: '{row['date']}' is not a date (YYYY-MM-DD).")
+            errors.append(
+                _("Line %(line)s, column date: '%(value)s' is not a date (YYYY-MM-DD).")
+                % {"line": line, "value": row["date"]}
+            )
             continue
         try:
             amount = Decimal(row["amount"].replace(",", "")).quantize(Decimal("0.01"))
             if not amount.is_finite():
                 raise ValueError
         except (ArithmeticError, ValueError):
-            errors.append(f"Line {line}, column amount: '{row['amount']}' is not an amount.")
+            errors.append(
+                _("Line %(line)s, column amount: '%(value)s' is not an amount.")
+                % {"line": line, "value": row["amount"]}
+            )
             continue
         if abs(amount) > MAX_MONEY:
-            errors.append(f"Line {line}, column amount: '{row['amount']}' is larger than the portal records.")
+            errors.append(
+                _("Line %(line)s, column amount: '%(value)s' is larger than the portal records.")
+                % {"line": line, "value": row["amount"]}
+            )
             continue
         category = categories.get(row["category"].lower())
         if category is None:
             errors.append(
-                f"Line {line}, column category: '{row['category']}' is not one of {', '.join(CostCategory.values)}."
+                _("Line %(line)s, column category: '%(value)s' is not one of %(categories)s.")
+                % {"line": line, "value": row["category"], "categories": ", ".join(CostCategory.values)}
             )
             continue
         entry = CostEntry(
@@ -76,13 +89,17 @@ def cost_entries_import_csv(*, actor, project: Project, text: str) -> list[CostE
         try:
             entry.clean_fields(exclude=["project", "created_by"])  # the model's ranges, as for one entry
         except ValidationError as invalid:
-            errors += [f"Line {line}, column {f}: {m}" for f, texts in invalid.message_dict.items() for m in texts]
+            errors += [
+                _("Line %(line)s, column %(column)s: %(error)s") % {"line": line, "column": f, "error": m}
+                for f, texts in invalid.message_dict.items()
+                for m in texts
+            ]
             continue
         entries.append(entry)
     if errors:
         raise ValidationError({"file": errors})
     if not entries:
-        raise ValidationError({"file": ["The file has no rows to import."]})
+        raise ValidationError({"file": [_("The file has no rows to import.")]})
     with audit_context(actor=actor, reason=f"CSV import of {len(entries)} cost entries"):
         created = CostEntry.objects.bulk_create(entries)
         project_inputs_changed(project.pk)

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clients import access
 from core.pages import add_form_errors
@@ -39,7 +41,7 @@ def project_costs(request, pk: int):
             except ValidationError as error:
                 add_form_errors(entry_form, error)
             else:
-                messages.success(request, "Cost entry recorded.")
+                messages.success(request, _("Cost entry recorded."))
                 return redirect("project-costs", pk=pk)
     elif posted(request, "import"):
         import_form = CostImportForm(request.POST, request.FILES, prefix="import")
@@ -51,7 +53,12 @@ def project_costs(request, pk: int):
             except ValidationError as error:
                 add_form_errors(import_form, error)
             else:
-                messages.success(request, f"Imported {len(created)} cost entr{'y' if len(created) == 1 else 'ies'}.")
+                count = len(created)
+                messages.success(
+                    request,
+                    ngettext("Imported %(count)s cost entry.", "Imported %(count)s cost entries.", count)
+                    % {"count": count},
+                )
                 return redirect("project-costs", pk=pk)
     elif posted(request, "invoice"):
         invoice_form = InvoiceForm(request.POST, prefix="invoice")
@@ -61,7 +68,9 @@ def project_costs(request, pk: int):
             except ValidationError as error:
                 add_form_errors(invoice_form, error)
             else:
-                messages.success(request, f"Invoice {invoice_form.cleaned_data['number']} recorded.")
+                messages.success(
+                    request, _("Invoice %(number)s recorded.") % {"number": invoice_form.cleaned_data["number"]}
+                )
                 return redirect("project-costs", pk=pk)
     elif request.method == "POST":
         return redirect("project-costs", pk=pk)

@@ -2,6 +2,8 @@
 an e-signature. Scoped by ``for_user``: an internal or another client's document is a 404 on every route."""
 
 from django.http import Http404
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -36,7 +38,7 @@ ACCEPTED_TYPES = tuple(EXTENSIONS)
 
 class DocumentFilter(ProjectRecordFilter):
     status = filters.ChoiceFilter(
-        field_name="current__status", choices=VersionStatus.choices, help_text="The current version's status."
+        field_name="current__status", choices=VersionStatus.choices, help_text=_("The current version's status.")
     )
 
     class Meta:
@@ -50,9 +52,9 @@ class VersionSignatureSerializer(SignatureSerializer):
 
 
 class DocumentVersionSerializer(StrictModelSerializer):
-    uploaded_by_name = serializers.SerializerMethodField(help_text="Who uploaded this version.")
-    decided_by_name = serializers.SerializerMethodField(help_text="The client approver who decided, if decided.")
-    download = serializers.SerializerMethodField(help_text="Where the file is downloaded (API).")
+    uploaded_by_name = serializers.SerializerMethodField(help_text=_("Who uploaded this version."))
+    decided_by_name = serializers.SerializerMethodField(help_text=_("The client approver who decided, if decided."))
+    download = serializers.SerializerMethodField(help_text=_("Where the file is downloaded (API)."))
 
     class Meta:
         model = DocumentVersion
@@ -73,7 +75,9 @@ class DocumentVersionSerializer(StrictModelSerializer):
         ]
         read_only_fields = fields
         extra_kwargs = {
-            "status": {"help_text": "draft → in_review (issued for client review) → approved | rejected; superseded."}
+            "status": {
+                "help_text": _("draft → in_review (issued for client review) → approved | rejected; superseded.")
+            }
         }
 
     def get_uploaded_by_name(self, obj) -> str:
@@ -87,7 +91,7 @@ class DocumentVersionSerializer(StrictModelSerializer):
 
 
 class DocumentVersionWithSignaturesSerializer(DocumentVersionSerializer):
-    signatures = serializers.SerializerMethodField(help_text="E-signatures, each verified against the stored bytes.")
+    signatures = serializers.SerializerMethodField(help_text=_("E-signatures, each verified against the stored bytes."))
 
     class Meta(DocumentVersionSerializer.Meta):
         fields = [*DocumentVersionSerializer.Meta.fields, "signatures"]
@@ -108,10 +112,13 @@ class DocumentSerializer(ProjectRecordSerializer):
     quality_event = _linked(QualityEvent)
     change_request = _linked(ChangeRequest)
     file = serializers.FileField(
-        write_only=True, help_text=f"The first version's file (multipart): {ACCEPTED}, checked by content."
+        write_only=True,
+        help_text=format_lazy(
+            _("The first version's file (multipart): {accepted}, checked by content."), accepted=ACCEPTED
+        ),
     )
-    current = DocumentVersionSerializer(read_only=True, help_text="The current (newest) version.")
-    created_by_name = serializers.SerializerMethodField(help_text="Who added the document.")
+    current = DocumentVersionSerializer(read_only=True, help_text=_("The current (newest) version."))
+    created_by_name = serializers.SerializerMethodField(help_text=_("Who added the document."))
 
     class Meta:
         model = Document
@@ -133,7 +140,7 @@ class DocumentSerializer(ProjectRecordSerializer):
         ]
         read_only_fields = ["id", "created_at"]
         extra_kwargs = {
-            "milestone": {"help_text": "Id of a milestone of the project it is about (staff only see links)."}
+            "milestone": {"help_text": _("Id of a milestone of the project it is about (staff only see links).")}
         }
 
     def get_created_by_name(self, obj) -> str:
@@ -148,7 +155,11 @@ class DocumentSerializer(ProjectRecordSerializer):
 
 
 class DocumentVersionUploadSerializer(StrictSerializer):
-    file = serializers.FileField(help_text=f"The new version's file (multipart): {ACCEPTED}, checked by content.")
+    file = serializers.FileField(
+        help_text=format_lazy(
+            _("The new version's file (multipart): {accepted}, checked by content."), accepted=ACCEPTED
+        )
+    )
 
 
 class DocumentViewSet(ScopedModelViewSet):

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 import filetype
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -26,7 +29,7 @@ EXTENSIONS = {
     CSV: (".csv",),
     TEXT: (".txt", ".csv"),
 }
-ACCEPTED = "PDF, PNG, JPEG, XLSX, DOCX, CSV or plain text"
+ACCEPTED = gettext_lazy("PDF, PNG, JPEG, XLSX, DOCX, CSV or plain text")
 HEAD_BYTES = 8192
 CHUNK = 64 * 1024
 MARKUP_STARTS = (b"<", b"\xef\xbb\xbf<")
@@ -97,12 +100,12 @@ def sniff(fileobj, *, name: str, max_bytes: int) -> CheckedFile:
     an extension of that type. Raises ``FileRefused`` with the reason."""
     size = getattr(fileobj, "size", None)
     if size is not None and size > max_bytes:
-        raise FileRefused(f"The file is {size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB.")
+        raise FileRefused(_too_large(size, max_bytes))
     head, size, sha256 = _read_all(fileobj)
     if size > max_bytes:
-        raise FileRefused(f"The file is {size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB.")
+        raise FileRefused(_too_large(size, max_bytes))
     if size == 0:
-        raise FileRefused("The file is empty.")
+        raise FileRefused(_("The file is empty."))
     extension = PurePath(name).suffix.lower()
     guessed = filetype.guess_mime(head)
     if guessed in ("application/zip", XLSX, DOCX) or head.startswith(b"PK\x03\x04"):
@@ -114,13 +117,26 @@ def sniff(fileobj, *, name: str, max_bytes: int) -> CheckedFile:
     else:
         content_type = None
     if content_type is None:
-        raise FileRefused(f"This file's content is not an accepted type ({ACCEPTED}); nothing was stored.")
+        raise FileRefused(
+            _("This file's content is not an accepted type (%(accepted)s); nothing was stored.")
+            % {"accepted": ACCEPTED}
+        )
     if extension not in EXTENSIONS[content_type]:
         raise FileRefused(
-            f"The file is named “{PurePath(name).name}” but its content is {content_type}; "
-            "rename it with the right extension or upload the right file. Nothing was stored."
+            _(
+                "The file is named “%(name)s” but its content is %(type)s; "
+                "rename it with the right extension or upload the right file. Nothing was stored."
+            )
+            % {"name": PurePath(name).name, "type": content_type}
         )
     return CheckedFile(content_type=content_type, size=size, sha256=sha256)
+
+
+def _too_large(size: int, max_bytes: int) -> str:
+    return _("The file is %(size)s MB; the limit is %(limit)s MB.") % {
+        "size": number_format(round(size / 1_048_576, 1), 1),
+        "limit": number_format(round(max_bytes / 1_048_576), 0),
+    }
 
 
 def sha256_of(fileobj) -> str:

@@ -29,7 +29,8 @@ class VersionStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded before a decision")
 
 
-@audited(exclude=["text"])  # derived from the version's bytes, which the version's events identify (sha256)
+# ``text`` and ``text_version`` are derived from the version's bytes, which the version's events identify (sha256).
+@audited(exclude=["text", "text_version"])
 class Document(models.Model):
     """A document of a project, optionally about one of its milestones, batches, quality events or change requests.
 
@@ -56,13 +57,22 @@ class Document(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The newest version (a new upload supersedes; older versions stay readable).",
+        help_text=_("The newest version (a new upload supersedes; older versions stay readable)."),
     )
     text = models.TextField(
         blank=True,
         default="",
         editable=False,
-        help_text="The current version's text as read at upload (bounded; empty when unreadable), for search.",
+        help_text=_("The current version's text for search (bounded; empty when unreadable), read after the upload."),
+    )
+    text_version = models.ForeignKey(
+        "DocumentVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text=_("The version whose text is held (empty: not read yet)."),
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -82,18 +92,23 @@ class DocumentVersionQuerySet(ScopedQuerySet):
     visibility_field = "document__visibility"
 
 
-@audited()
+# When the stored bytes were last re-hashed is an operation, not a change of the record: not in the audit trail.
+# The verdict itself (``integrity_ok``) is: the trail shows when a stored file was found changed (or restored).
+@audited(exclude=["integrity_checked_at"])
 class DocumentVersion(models.Model):
     """One uploaded file of a document: its bytes' SHA-256 and content type (read from the bytes) are recorded at
-    upload; a shared version goes draft → issued for client review → approved | rejected (e-signature)."""
+    upload; a shared version goes draft → issued for client review → approved | rejected (e-signature).
+
+    The stored bytes are re-hashed nightly (every signed version), on every download and before signing; the verdict
+    is kept here, so showing a version's signatures opens no file (``selectors.document_versions``)."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     file = models.FileField(storage=document_storage, max_length=300)
     original_filename = models.CharField(max_length=255)
-    size = models.PositiveBigIntegerField(help_text="Bytes.")
-    sha256 = models.CharField(max_length=64, help_text="SHA-256 (hex) of the bytes as uploaded.")
-    content_type = models.CharField(max_length=100, help_text="Detected from the bytes, not from the name.")
+    size = models.PositiveBigIntegerField(help_text=_("Bytes."))
+    sha256 = models.CharField(max_length=64, help_text=_("SHA-256 (hex) of the bytes as uploaded."))
+    content_type = models.CharField(max_length=100, help_text=_("Detected from the bytes, not from the name."))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=12, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
@@ -104,6 +119,15 @@ class DocumentVersion(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    integrity_checked_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("When the stored file was last re-hashed (UTC).")
+    )
+    integrity_ok = models.BooleanField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Whether the stored file still matched its SHA-256 at the last check (empty: not checked yet)."),
     )
 
     e_signatures = GenericRelation("projects.Signature", related_query_name="document_version")

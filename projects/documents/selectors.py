@@ -1,10 +1,12 @@
 """Reads of documents: a project's list, one document with its versions and their verified signatures, a version
-to download. Every read starts from ``for_user``: another client's or an internal document is not found (404)."""
+to download. Every read starts from ``for_user``: another client's or an internal document is not found (404).
+Showing signatures opens no stored file: it reads the verdict of the last re-hash (nightly, on download) and asks
+the storage for each signed file's size (``services.version_signature_verdict``)."""
 
 from django.db.models import QuerySet
 
 from projects.documents.models import Document, DocumentVersion
-from projects.documents.services import stored_sha256, version_signature_verdict
+from projects.documents.services import stored_size, version_signature_verdict
 from projects.records import Project
 from projects.signatures.selectors import signatures_of_records
 
@@ -46,8 +48,8 @@ def document_get(*, user, pk: int) -> Document:
 
 
 def document_versions(*, user, document: Document) -> list[DocumentVersion]:
-    """Every version of ``document`` (newest first), each with ``signatures``: verified on this read, the stored
-    file re-hashed for every signed version so changed bytes show as an invalid signature."""
+    """Every version of ``document`` (newest first), each with ``signatures``: verified on this read against the
+    record, the stored verdict of the last re-hash of its file and the file's size now (no file is opened)."""
     versions = list(
         DocumentVersion.objects.for_user(user)
         .filter(document=document)
@@ -59,9 +61,9 @@ def document_versions(*, user, document: Document) -> list[DocumentVersion]:
     signatures = signatures_of_records(user=user, records=versions)
     for version in versions:
         version.signatures = signatures.get(version.pk, [])
-        current = stored_sha256(version) if version.signatures else None
+        size = stored_size(version) if version.signatures else None
         for signature in version.signatures:
-            signature.verdict = version_signature_verdict(signature, version, current_sha256=current)
+            signature.verdict = version_signature_verdict(signature, version, size=size)
         version.signature_valid = all(s.verdict == "valid" for s in version.signatures)
     return versions
 

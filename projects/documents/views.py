@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from clients import access
@@ -42,7 +43,7 @@ def project_documents(request, pk: int):
             except ValidationError as error:
                 add_form_errors(form, error)
             else:
-                messages.success(request, f"“{document.title}” uploaded as version 1.")
+                messages.success(request, _("“%(title)s” uploaded as version 1.") % {"title": document.title})
                 return redirect("document-detail", pk=document.pk)
     filter_form = DocumentFilterForm(request.GET, for_client=access.is_client_user(request.user))
     documents = selectors.project_documents(user=request.user, project=project, filters=filter_form.filters)
@@ -82,7 +83,10 @@ def document_detail(request, pk: int):
                 except ValidationError as error:
                     add_form_errors(version_form, error)
                 else:
-                    messages.success(request, f"Version {version.number} uploaded; it is now the current version.")
+                    messages.success(
+                        request,
+                        _("Version %(number)s uploaded; it is now the current version.") % {"number": version.number},
+                    )
                     return redirect("document-detail", pk=document.pk)
         elif posted(request, "issue"):
             if not can_edit:
@@ -92,7 +96,11 @@ def document_detail(request, pk: int):
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                messages.success(request, f"Issued to {project.client.name} for review; their approvers are notified.")
+                messages.success(
+                    request,
+                    _("Issued to %(client)s for review; their approvers are notified.")
+                    % {"client": project.client.name},
+                )
             return redirect("document-detail", pk=document.pk)
         elif posted(request, "sign"):
             if not may_sign:
@@ -101,8 +109,12 @@ def document_detail(request, pk: int):
             if sign_form.is_valid() and sign_form.sign_with(
                 services.document_version_decide, actor=request.user, version=document.current
             ):
-                verb = "approved" if sign_form.approves else "rejected"
-                messages.success(request, f"Signed: version {document.current.number} {verb}.")
+                signed = (
+                    _("Signed: version %(number)s approved.")
+                    if sign_form.approves
+                    else _("Signed: version %(number)s rejected.")
+                )
+                messages.success(request, signed % {"number": document.current.number})
                 return redirect("document-detail", pk=document.pk)
         else:
             raise Http404
@@ -130,7 +142,9 @@ def document_detail(request, pk: int):
 
 
 def version_file_response(request, version: DocumentVersion) -> FileResponse:
-    """Stream a version's stored file as an attachment (never rendered by the browser), recording the download."""
+    """Stream a version's stored file as an attachment (never rendered by the browser), recording the download.
+    The file is re-hashed first: a changed file is still served, and its signatures show invalid from then on."""
+    services.version_integrity_check(version)
     try:
         stored = document_storage().open(version.file.name, "rb")
     except (FileNotFoundError, OSError) as error:

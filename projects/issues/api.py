@@ -1,6 +1,7 @@
 """API of issues and their comments."""
 
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -32,9 +33,9 @@ class IssueFilter(ProjectRecordFilter):
 
 
 class IssueSerializer(ProjectRecordSerializer):
-    raised_by_name = serializers.SerializerMethodField(help_text="Who raised the issue.")
-    assigned_to_name = serializers.SerializerMethodField(help_text="Who works on it at the CMO.")
-    comment_count = serializers.IntegerField(read_only=True, help_text="How many comments it has.")
+    raised_by_name = serializers.SerializerMethodField(help_text=_("Who raised the issue."))
+    assigned_to_name = serializers.SerializerMethodField(help_text=_("Who works on it at the CMO."))
+    comment_count = serializers.IntegerField(read_only=True, help_text=_("How many comments it has."))
 
     class Meta:
         model = Issue
@@ -65,8 +66,10 @@ class IssueSerializer(ProjectRecordSerializer):
             "waiting_on",
         ]
         extra_kwargs = {
-            "visibility": {"help_text": "internal: CMO only; shared: worked on with the client (forced for clients)."},
-            "first_response_at": {"help_text": "The CMO's first reply (time to first response is measured)."},
+            "visibility": {
+                "help_text": _("internal: CMO only; shared: worked on with the client (forced for clients).")
+            },
+            "first_response_at": {"help_text": _("The CMO's first reply (time to first response is measured).")},
         }
 
     def get_raised_by_name(self, obj) -> str:
@@ -77,20 +80,20 @@ class IssueSerializer(ProjectRecordSerializer):
 
 
 class IssueCommentSerializer(StrictModelSerializer):
-    author_name = serializers.SerializerMethodField(help_text="Who wrote the comment.")
+    author_name = serializers.SerializerMethodField(help_text=_("Who wrote the comment."))
 
     class Meta:
         model = IssueComment
         fields = ["id", "issue", "author_name", "body", "created"]
         read_only_fields = ["id", "issue", "created"]
-        extra_kwargs = {"body": {"help_text": "The comment's text."}}
+        extra_kwargs = {"body": {"help_text": _("The comment's text.")}}
 
     def get_author_name(self, obj) -> str:
         return obj.author.display_name
 
 
 class IssueResolveSerializer(StrictSerializer):
-    resolution = serializers.CharField(help_text="How the issue was resolved (the client sees it on shared issues).")
+    resolution = serializers.CharField(help_text=_("How the issue was resolved (the client sees it on shared issues)."))
 
 
 class IssueViewSet(ScopedModelViewSet):

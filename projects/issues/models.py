@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clients.access import ScopedQuerySet
 from core.audit import audited
@@ -10,8 +12,8 @@ from projects.records import Project, SharedQuerySet, Visibility
 
 
 class IssueStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
 
 
 @audited()
@@ -33,9 +35,9 @@ class Issue(models.Model):
     resolution = models.TextField(blank=True)
     waiting_on = models.CharField(
         max_length=10,
-        choices=[("cmo", "CMO"), ("client", "Client")],
+        choices=[("cmo", "CMO"), ("client", _("Client"))],
         default="cmo",
-        help_text="Lean: whose move it is.",
+        help_text=_("Lean: whose move it is."),
     )
 
     objects = SharedQuerySet.as_manager()
@@ -65,4 +67,4 @@ class IssueComment(models.Model):
         ordering = ["issue", "created", "pk"]
 
     def __str__(self) -> str:
-        return f"Comment by {self.author} on {self.issue}"
+        return gettext("Comment by %(author)s on %(issue)s") % {"author": self.author, "issue": self.issue}

@@ -3,9 +3,12 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clients import access
 from core.audit import audit_context
+from core.phrases import phrase
 from projects.issues.models import Issue, IssueComment, IssueStatus
 from projects.notifications.services import client_users, notify, project_staff
 from projects.records import Project, Visibility, require_editor
@@ -16,7 +19,7 @@ def issue_raise(*, actor, project: Project, title: str, description: str = "", v
     """Staff raise internal or shared issues; a client user raises a shared issue on their own project."""
     if access.is_client_user(actor):
         if project.client_id != actor.client_id:
-            raise PermissionDenied("You can raise issues only on your own projects.")
+            raise PermissionDenied(_("You can raise issues only on your own projects."))
         visibility = Visibility.SHARED
         waiting_on = "cmo"
     else:
@@ -40,7 +43,12 @@ def issue_raise(*, actor, project: Project, title: str, description: str = "", v
                 recipients=project_staff(project),
                 kind="issue_raised",
                 project=project,
-                text=f"{project.code}: {actor.display_name} raised an issue — {title}.",
+                text=phrase(
+                    gettext_noop("%(code)s: %(name)s raised an issue — %(title)s."),
+                    code=project.code,
+                    name=actor.display_name,
+                    title=title,
+                ),
                 url=f"/issues/{issue.pk}/",
             )
     return issue
@@ -51,12 +59,12 @@ def issue_comment(*, actor, issue: Issue, body: str) -> IssueComment:
     """Comment on an issue: clients only on shared issues of their own projects; the first CMO reply is timed."""
     issue = Issue.objects.select_for_update().select_related("project").get(pk=issue.pk)
     if not (body or "").strip():
-        raise ValidationError({"body": ["Write a comment."]})
+        raise ValidationError({"body": [_("Write a comment.")]})
     client_side = access.is_client_user(actor)
     if not access.can_comment(actor, issue):
         if client_side:
-            raise PermissionDenied("Client users comment only on issues shared with them.")
-        raise PermissionDenied("Only the CMO's project managers and administrators comment for the CMO.")
+            raise PermissionDenied(_("Client users comment only on issues shared with them."))
+        raise PermissionDenied(_("Only the CMO's project managers and administrators comment for the CMO."))
     with audit_context(actor=actor, reason="Comment added"):
         comment = IssueComment.objects.create(issue=issue, author=actor, body=body.strip())
         updates = {"waiting_on": "cmo" if client_side else "client"}
@@ -69,7 +77,12 @@ def issue_comment(*, actor, issue: Issue, body: str) -> IssueComment:
                 recipients=[u for u in recipients if u.pk != actor.pk],
                 kind="issue_comment",
                 project=issue.project,
-                text=f"{issue.project.code}: {actor.display_name} commented on “{issue.title}”.",
+                text=phrase(
+                    gettext_noop("%(code)s: %(name)s commented on “%(title)s”."),
+                    code=issue.project.code,
+                    name=actor.display_name,
+                    title=issue.title,
+                ),
                 url=f"/issues/{issue.pk}/",
             )
     return comment
@@ -80,9 +93,9 @@ def issue_resolve(*, actor, issue: Issue, resolution: str) -> Issue:
     """The PM records the resolution (shared issues: the client sees it and is notified)."""
     require_editor(actor, issue.project, "resolves issues")
     if not (resolution or "").strip():
-        raise ValidationError({"resolution": ["Describe the resolution."]})
+        raise ValidationError({"resolution": [_("Describe the resolution.")]})
     if issue.status == IssueStatus.RESOLVED:
-        raise ValidationError({"status": ["The issue is already resolved."]})
+        raise ValidationError({"status": [_("The issue is already resolved.")]})
     with audit_context(actor=actor, reason="Issue resolved"):
         issue.status = IssueStatus.RESOLVED
         issue.resolution = resolution.strip()
@@ -95,7 +108,9 @@ def issue_resolve(*, actor, issue: Issue, resolution: str) -> Issue:
                 recipients=client_users(issue.project),
                 kind="issue_resolved",
                 project=issue.project,
-                text=f"{issue.project.code}: “{issue.title}” was resolved.",
+                text=phrase(
+                    gettext_noop("%(code)s: “%(title)s” was resolved."), code=issue.project.code, title=issue.title
+                ),
                 url=f"/issues/{issue.pk}/",
             )
     return issue

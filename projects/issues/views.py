@@ -9,6 +9,7 @@ from django.db.models import Case, Count, IntegerField, Q, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clients import access
 from core.pages import add_form_errors, get_or_404
@@ -29,10 +30,14 @@ def duration_text(delta: dt.timedelta | None) -> str:
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
+        if hours:
+            return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+        return _("%(days)s d") % {"days": days}
     if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
+        if minutes:
+            return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+        return _("%(hours)s h") % {"hours": hours}
+    return _("%(minutes)s min") % {"minutes": minutes}
 
 
 def _can_raise_issue(user, project: Project) -> bool:
@@ -74,7 +79,7 @@ def project_issues(request, pk: int):
             except PermissionDenied as denied:
                 raise Http404 from denied
             else:
-                messages.success(request, "Issue raised.")
+                messages.success(request, _("Issue raised."))
                 return redirect("issue-detail", pk=issue.pk)
     now = timezone.now()
     issues_qs = Issue.objects.for_user(user).filter(project=project)
@@ -139,7 +144,7 @@ def issue_detail(request, pk: int):
                 raise Http404 from denied
             else:
                 if not request.htmx:
-                    messages.success(request, "Comment added.")
+                    messages.success(request, _("Comment added."))
                     return redirect("issue-detail", pk=issue.pk)
                 comment_form = IssueCommentForm()
                 issue = _issue_get(user=user, pk=pk)
@@ -153,7 +158,7 @@ def issue_detail(request, pk: int):
             except ValidationError as error:
                 add_form_errors(resolve_form, error)
             else:
-                messages.success(request, "Issue resolved.")
+                messages.success(request, _("Issue resolved."))
                 return redirect("issue-detail", pk=issue.pk)
     elif request.method == "POST":
         return redirect("issue-detail", pk=issue.pk)

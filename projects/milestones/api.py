@@ -1,6 +1,7 @@
 """API of milestones (date changes need a ``reason``) with their checklists."""
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.api import ScopedModelViewSet, VersionedUpdateMixin
@@ -24,17 +25,17 @@ class MilestoneSerializer(StrictModelSerializer):
         write_only=True,
         required=False,
         allow_blank=True,
-        help_text="Required when a baseline or forecast date changes.",
+        help_text=_("Required when a baseline or forecast date changes."),
     )
     override_reason = serializers.CharField(
         write_only=True,
         required=False,
         allow_blank=True,
-        help_text="Completes the milestone although required checklist items are open.",
+        help_text=_("Completes the milestone although required checklist items are open."),
     )
-    predecessors = serializers.SerializerMethodField(help_text="Ids of the milestones this one waits for.")
+    predecessors = serializers.SerializerMethodField(help_text=_("Ids of the milestones this one waits for."))
     checklist = ChecklistItemSerializer(many=True, read_only=True)
-    slip_days = serializers.IntegerField(read_only=True, help_text="Days late against the baseline (0 if on time).")
+    slip_days = serializers.IntegerField(read_only=True, help_text=_("Days late against the baseline (0 if on time)."))
 
     class Meta:
         model = Milestone

@@ -1,6 +1,8 @@
 """The inline milestone edit form of the project page and the forms of the plan import."""
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.form_fields import PlausibleDateField
 from projects.milestones import plan_import
@@ -11,15 +13,19 @@ class MilestoneEditForm(forms.Form):
     """Inline milestone edit: forecast, percent, completion, with the reason the audit trail records."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    forecast_date = PlausibleDateField(required=False)
-    percent_complete = forms.DecimalField(min_value=0, max_value=100, decimal_places=2, required=True)
-    actual_date = PlausibleDateField(required=False, label="Completed on")
-    reason = forms.CharField(required=False, max_length=500, widget=forms.TextInput(attrs={"placeholder": "Why?"}))
+    forecast_date = PlausibleDateField(required=False, label=_("Forecast date"))
+    percent_complete = forms.DecimalField(
+        min_value=0, max_value=100, decimal_places=2, required=True, label=_("Percent complete")
+    )
+    actual_date = PlausibleDateField(required=False, label=_("Completed on"))
+    reason = forms.CharField(
+        required=False, max_length=500, label=_("Reason"), widget=forms.TextInput(attrs={"placeholder": _("Why?")})
+    )
     override_reason = forms.CharField(
         required=False,
         max_length=500,
-        label="Override reason",
-        help_text="Only to complete with required checklist items still open.",
+        label=_("Override reason"),
+        help_text=_("Only to complete with required checklist items still open."),
     )
 
     @classmethod
@@ -47,26 +53,28 @@ class MilestoneEditForm(forms.Form):
 class PlanImportForm(forms.Form):
     """A plan file to preview: Microsoft Project XML or CSV; which of its tasks become milestones."""
 
-    file = forms.FileField(label="Plan file (.xml from Microsoft Project, or .csv)")
+    file = forms.FileField(label=_("Plan file (.xml from Microsoft Project, or .csv)"))
     scope = forms.ChoiceField(
         choices=[
-            (plan_import.SCOPE_MILESTONES, "Milestones only (tasks flagged as milestones)"),
-            (plan_import.SCOPE_TASKS, "Every task that is not a summary task"),
+            (plan_import.SCOPE_MILESTONES, _("Milestones only (tasks flagged as milestones)")),
+            (plan_import.SCOPE_TASKS, _("Every task that is not a summary task")),
         ],
         initial=plan_import.SCOPE_MILESTONES,
-        label="Import",
-        help_text="Microsoft Project XML only: every CSV row is a milestone.",
+        label=_("Import"),
+        help_text=_("Microsoft Project XML only: every CSV row is a milestone."),
     )
     replace = forms.BooleanField(
         required=False,
-        label="Replace the project's milestones",
-        help_text="Only before the project starts (e.g. the template's milestones of a new project).",
+        label=_("Replace the project's milestones"),
+        help_text=_("Only before the project starts (e.g. the template's milestones of a new project)."),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > plan_import.MAX_PLAN_BYTES:
-            raise forms.ValidationError(f"The file is larger than {plan_import.MAX_PLAN_BYTES // 1_000_000} MB.")
+            raise forms.ValidationError(
+                gettext("The file is larger than %(size)s MB.") % {"size": plan_import.MAX_PLAN_BYTES // 1_000_000}
+            )
         return upload
 
 
@@ -76,7 +84,7 @@ class PlanImportConfirmForm(forms.Form):
     digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
     reason = forms.CharField(
         max_length=500,
-        label="Reason",
-        help_text="Recorded in the audit trail with every milestone created.",
-        widget=forms.TextInput(attrs={"placeholder": "e.g. Plan agreed at kick-off, MS Project v3"}),
+        label=_("Reason"),
+        help_text=_("Recorded in the audit trail with every milestone created."),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Plan agreed at kick-off, MS Project v3")}),
     )

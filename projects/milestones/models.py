@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from clients.access import ScopedQuerySet
 from core.audit import audited
@@ -24,33 +25,33 @@ class Milestone(models.Model):
     sequence = models.PositiveIntegerField()
     name = models.CharField(max_length=200)
     baseline_date = models.DateField(
-        null=True, blank=True, validators=[validate_date_in_range], help_text="Due date in the approved baseline."
+        null=True, blank=True, validators=[validate_date_in_range], help_text=_("Due date in the approved baseline.")
     )
     forecast_date = models.DateField(
-        null=True, blank=True, validators=[validate_date_in_range], help_text="Current forecast of the due date."
+        null=True, blank=True, validators=[validate_date_in_range], help_text=_("Current forecast of the due date.")
     )
     actual_date = models.DateField(
-        null=True, blank=True, validators=[validate_date_in_range], help_text="Date the milestone was completed."
+        null=True, blank=True, validators=[validate_date_in_range], help_text=_("Date the milestone was completed.")
     )
-    duration_days = models.PositiveIntegerField(default=0, help_text="Planned duration (from the template), days.")
+    duration_days = models.PositiveIntegerField(default=0, help_text=_("Planned duration (from the template), days."))
     weight = models.DecimalField(
         max_digits=6,
         decimal_places=4,
         default=Decimal(0),
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
-        help_text="Share of the project's planned value, 0..1.",
+        help_text=_("Share of the project's planned value, 0..1."),
     )
     percent_complete = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         default=Decimal(0),
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
-        help_text="Percent complete, 0..100.",
+        help_text=_("Percent complete, 0..100."),
     )
-    client_visible = models.BooleanField(default=True, help_text="Shown to the client's users.")
-    value_adding = models.BooleanField(default=True, help_text="Lean: adds value for the client.")
+    client_visible = models.BooleanField(default=True, help_text=_("Shown to the client's users."))
+    value_adding = models.BooleanField(default=True, help_text=_("Lean: adds value for the client."))
     completion_override_reason = models.TextField(
-        blank=True, help_text="Why the milestone was completed with required checklist items open."
+        blank=True, help_text=_("Why the milestone was completed with required checklist items open.")
     )
     version = models.PositiveIntegerField(default=1)
 

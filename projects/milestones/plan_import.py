@@ -22,6 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
+from django.utils import dateformat, formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from core.input_ranges import EARLIEST_DATE, LATEST_DATE, date_in_range
 
 MAX_PLAN_BYTES = 2_000_000
@@ -89,6 +93,9 @@ class PlanPreview:
     errors: tuple[str, ...]
     warnings: tuple[str, ...]
     tasks_read: int
+    # The plan's first start and last finish over all its tasks (summaries too), for a new project's dates.
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
 
     @property
     def importable(self) -> bool:
@@ -98,12 +105,12 @@ class PlanPreview:
 def read_plan(data: bytes, *, filename: str = "", scope: str = SCOPE_MILESTONES) -> PlanPreview:
     """Parse and check a plan file; never raises for bad content (the preview carries the errors)."""
     if len(data) > MAX_PLAN_BYTES:
-        return _refused("", f"The file is larger than {MAX_PLAN_BYTES // 1_000_000} MB.")
+        return _refused("", _("The file is larger than %(size)s MB.") % {"size": MAX_PLAN_BYTES // 1_000_000})
     name = filename.lower()
     if name.endswith(".mpp"):
         return _refused(
             "",
-            "An .mpp file is not read here: in Microsoft Project use File › Save As › XML (*.xml) and import that.",
+            _("An .mpp file is not read here: in Microsoft Project use File › Save As › XML (*.xml) and import that."),
         )
     looks_xml = data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") or name.endswith(".xml")
     if looks_xml:
@@ -115,7 +122,7 @@ def read_plan(data: bytes, *, filename: str = "", scope: str = SCOPE_MILESTONES)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return _refused("CSV", "The file is neither Microsoft Project XML nor UTF-8 CSV text.")
+        return _refused("CSV", _("The file is neither Microsoft Project XML nor UTF-8 CSV text."))
     try:
         tasks = parse_plan_csv(text)
     except PlanFileRefused as refused:
@@ -151,28 +158,36 @@ def parse_mspdi(data: bytes) -> list[PlanTask]:
 
     def refuse_doctype(*_args: object) -> None:
         raise PlanFileRefused(
-            f"Line {parser.CurrentLineNumber}: the file declares a document type (DOCTYPE); "
-            "a Microsoft Project XML file has none, and entities are not read here."
+            _(
+                "Line %(line)s: the file declares a document type (DOCTYPE); "
+                "a Microsoft Project XML file has none, and entities are not read here."
+            )
+            % {"line": parser.CurrentLineNumber}
         )
 
     def refuse_entity(*_args: object) -> int:
-        raise PlanFileRefused(f"Line {parser.CurrentLineNumber}: entity declarations are not read here.")
+        raise PlanFileRefused(
+            _("Line %(line)s: entity declarations are not read here.") % {"line": parser.CurrentLineNumber}
+        )
 
     def start(tag: str, _attrs: dict[str, str]) -> None:
         nonlocal current, link_line
         local = tag.rsplit(" ", 1)[-1]
         if not stack and local != "Project":
             raise PlanFileRefused(
-                f"Line {parser.CurrentLineNumber}: the root element is <{local}>, not <Project>: "
-                "this is not a Microsoft Project XML (MSPDI) file."
+                _(
+                    "Line %(line)s: the root element is <%(element)s>, not <Project>: "
+                    "this is not a Microsoft Project XML (MSPDI) file."
+                )
+                % {"line": parser.CurrentLineNumber, "element": local}
             )
         stack.append(local)
         text.clear()
         if stack[-3:] == ["Project", "Tasks", "Task"] and len(stack) == 3:
             if len(tasks) >= MAX_PLAN_TASKS:
                 raise PlanFileRefused(
-                    f"Line {parser.CurrentLineNumber}: the plan has more than {MAX_PLAN_TASKS:,} tasks; "
-                    "import it in parts."
+                    _("Line %(line)s: the plan has more than %(limit)s tasks; import it in parts.")
+                    % {"line": parser.CurrentLineNumber, "limit": _max_tasks()}
                 )
             current = PlanTask(line=parser.CurrentLineNumber)
             values.clear()
@@ -216,10 +231,11 @@ def parse_mspdi(data: bytes) -> list[PlanTask]:
         parser.Parse(data, True)
     except expat.ExpatError as error:
         raise PlanFileRefused(
-            f"Line {error.lineno}: the file is not well-formed XML ({expat.errors.messages[error.code]})."
+            _("Line %(line)s: the file is not well-formed XML (%(problem)s).")
+            % {"line": error.lineno, "problem": expat.errors.messages[error.code]}
         ) from error
     except RecursionError as error:  # pragma: no cover - expat does not recurse; kept for safety
-        raise PlanFileRefused("The XML is nested too deeply.") from error
+        raise PlanFileRefused(_("The XML is nested too deeply.")) from error
     return tasks
 
 
@@ -250,7 +266,8 @@ def parse_plan_csv(text: str) -> list[PlanTask]:
     missing = [c for c in CSV_REQUIRED if c not in header]
     if missing:
         raise PlanFileRefused(
-            f"Line 1: the header lacks the column(s) {', '.join(missing)} (expected id,name,start,finish,predecessors)."
+            _("Line 1: the header lacks the column(s) %(columns)s (expected id,name,start,finish,predecessors).")
+            % {"columns": ", ".join(missing)}
         )
     reader.fieldnames = header
     tasks: list[PlanTask] = []
@@ -258,7 +275,8 @@ def parse_plan_csv(text: str) -> list[PlanTask]:
     for row in reader:
         if len(tasks) >= MAX_PLAN_TASKS:
             raise PlanFileRefused(
-                f"Line {line + 1}: the plan has more than {MAX_PLAN_TASKS:,} rows; import it in parts."
+                _("Line %(line)s: the plan has more than %(limit)s rows; import it in parts.")
+                % {"line": line + 1, "limit": _max_tasks()}
             )
         line_start = line + 1
         line = reader.line_num
@@ -289,8 +307,26 @@ def _parse_day(raw: str) -> dt.date | None:
     return dt.datetime.fromisoformat(text).date()
 
 
+def _max_tasks() -> str:
+    return formats.number_format(MAX_PLAN_TASKS, force_grouping=True)
+
+
 def _label(task: PlanTask) -> str:
-    return f"Line {task.line}, task {task.key or '?'} “{task.name[:60] or 'unnamed'}”"
+    """``Line 12, task 7 “GMP batch 1 released”``: what every message about one task starts with."""
+    return _("Line %(line)s, task %(key)s “%(name)s”") % {
+        "line": task.line,
+        "key": task.key or "?",
+        "name": task.name[:60] or _("unnamed"),
+    }
+
+
+def _link_label(task: PlanTask, link: PlanLink) -> str:
+    """Like ``_label``, on the line of one of the task's links."""
+    return _("Line %(line)s, task %(key)s “%(name)s”") % {"line": link.line, "key": task.key, "name": task.name[:60]}
+
+
+def _day(day: dt.date) -> str:
+    return dateformat.format(day, "d M Y")
 
 
 def select_rows(tasks: list[PlanTask], *, source: str, scope: str = SCOPE_MILESTONES) -> PlanPreview:
@@ -303,10 +339,13 @@ def select_rows(tasks: list[PlanTask], *, source: str, scope: str = SCOPE_MILEST
     bad_dates: set[str] = set()
     for task in tasks:
         if not task.key:
-            errors.append(f"{_label(task)}: the task has no UID.")
+            errors.append(_("%(task)s: the task has no UID.") % {"task": _label(task)})
             continue
         if task.key in by_key:
-            errors.append(f"{_label(task)}: the UID {task.key} is used twice (first on line {by_key[task.key].line}).")
+            errors.append(
+                _("%(task)s: the UID %(key)s is used twice (first on line %(first)s).")
+                % {"task": _label(task), "key": task.key, "first": by_key[task.key].line}
+            )
             continue
         by_key[task.key] = task
         for attribute in ("start", "finish"):
@@ -314,7 +353,12 @@ def select_rows(tasks: list[PlanTask], *, source: str, scope: str = SCOPE_MILEST
             try:
                 day = _parse_day(raw)
             except ValueError:
-                errors.append(f"{_label(task)}: {attribute} “{raw[:40]}” is not a date (YYYY-MM-DD).")
+                message = (
+                    _("%(task)s: start “%(value)s” is not a date (YYYY-MM-DD).")
+                    if attribute == "start"
+                    else _("%(task)s: finish “%(value)s” is not a date (YYYY-MM-DD).")
+                )
+                errors.append(message % {"task": _label(task), "value": raw[:40]})
                 bad_dates.add(task.key)
                 day = None
             setattr(task, attribute, day)
@@ -335,15 +379,18 @@ def select_rows(tasks: list[PlanTask], *, source: str, scope: str = SCOPE_MILEST
         for link in task.links:
             if link.predecessor not in by_key:
                 errors.append(
-                    f"Line {link.line}, task {task.key} “{task.name[:60]}”: "
-                    f"the predecessor {link.predecessor or '(empty)'} is not a task of this file."
+                    _("%(task)s: the predecessor %(predecessor)s is not a task of this file.")
+                    % {"task": _link_label(task, link), "predecessor": link.predecessor or _("(empty)")}
                 )
             elif link.kind in FINISH_LINKS:
                 finish_links[task.key].append(link.predecessor)
             else:
                 warnings.append(
-                    f"Line {link.line}, task {task.key} “{task.name[:60]}”: the {link.kind} link from task "
-                    f"{link.predecessor} is not imported (the portal's dependencies are finish-to-finish)."
+                    _(
+                        "%(task)s: the %(kind)s link from task %(predecessor)s is not imported "
+                        "(the portal's dependencies are finish-to-finish)."
+                    )
+                    % {"task": _link_label(task, link), "kind": link.kind, "predecessor": link.predecessor}
                 )
 
     rows: list[PlanRow] = []
@@ -351,22 +398,38 @@ def select_rows(tasks: list[PlanTask], *, source: str, scope: str = SCOPE_MILEST
         if not picked(task):
             continue
         if not task.name.strip():
-            errors.append(f"{_label(task)}: the task has no name.")
+            errors.append(_("%(task)s: the task has no name.") % {"task": _label(task)})
         elif len(task.name) > MAX_NAME_LENGTH:
-            errors.append(f"{_label(task)}: the name is longer than {MAX_NAME_LENGTH} characters.")
+            errors.append(
+                _("%(task)s: the name is longer than %(limit)s characters.")
+                % {"task": _label(task), "limit": MAX_NAME_LENGTH}
+            )
         if task.finish is None:
             if task.key not in bad_dates:
-                errors.append(f"{_label(task)}: the task has no finish date.")
+                errors.append(_("%(task)s: the task has no finish date.") % {"task": _label(task)})
             continue
         for attribute in ("start", "finish"):
             day = getattr(task, attribute)
             if not date_in_range(day):
+                message = (
+                    _("%(task)s: start %(day)s is outside %(earliest)s – %(latest)s.")
+                    if attribute == "start"
+                    else _("%(task)s: finish %(day)s is outside %(earliest)s – %(latest)s.")
+                )
                 errors.append(
-                    f"{_label(task)}: {attribute} {day:%Y-%m-%d} is outside "
-                    f"{EARLIEST_DATE:%d %b %Y} – {LATEST_DATE:%d %b %Y}."
+                    message
+                    % {
+                        "task": _label(task),
+                        "day": f"{day:%Y-%m-%d}",
+                        "earliest": _day(EARLIEST_DATE),
+                        "latest": _day(LATEST_DATE),
+                    }
                 )
         if task.start is not None and task.start > task.finish:
-            errors.append(f"{_label(task)}: the start {task.start} is after the finish {task.finish}.")
+            errors.append(
+                _("%(task)s: the start %(start)s is after the finish %(finish)s.")
+                % {"task": _label(task), "start": task.start, "finish": task.finish}
+            )
         predecessors = _picked_predecessors(task.key, finish_links, by_key, picked)
         rows.append(
             PlanRow(
@@ -382,21 +445,37 @@ def select_rows(tasks: list[PlanTask], *, source: str, scope: str = SCOPE_MILEST
     if cycle:
         lines = {r.key: r for r in rows}
         first = lines[cycle[0]]
+        path = " → ".join(
+            _("%(name)s (line %(line)s)") % {"name": lines[k].name[:40], "line": lines[k].line} for k in cycle
+        )
         errors.append(
-            f"Line {first.line}, task {first.key} “{first.name[:60]}”: the dependencies form a cycle: "
-            + " → ".join(f"{lines[k].name[:40]} (line {lines[k].line})" for k in cycle)
-            + "."
+            _("%(task)s: the dependencies form a cycle: %(path)s.")
+            % {
+                "task": _("Line %(line)s, task %(key)s “%(name)s”")
+                % {"line": first.line, "key": first.key, "name": first.name[:60]},
+                "path": path,
+            }
         )
     if not rows and not errors:
         errors.append(
-            "The file has no milestones to import."
+            _("The file has no milestones to import.")
             if scope == SCOPE_MILESTONES and tasks
-            else "The file has no tasks to import."
+            else _("The file has no tasks to import.")
         )
     if len(errors) > MAX_MESSAGES:
-        errors = errors[:MAX_MESSAGES] + [f"… and {len(errors) - MAX_MESSAGES} more errors."]
+        more = len(errors) - MAX_MESSAGES
+        errors = errors[:MAX_MESSAGES] + [
+            ngettext("… and %(count)s more error.", "… and %(count)s more errors.", more) % {"count": more}
+        ]
+    days = [d for t in by_key.values() for d in (t.start, t.finish) if d is not None and date_in_range(d)]
     return PlanPreview(
-        source=source, rows=tuple(rows), errors=tuple(errors), warnings=tuple(warnings), tasks_read=len(tasks)
+        source=source,
+        rows=tuple(rows),
+        errors=tuple(errors),
+        warnings=tuple(warnings),
+        tasks_read=len(tasks),
+        first_day=min(days, default=None),
+        last_day=max(days, default=None),
     )
 
 

@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from projects.milestones.models import Milestone, MilestoneDependency
 
 
@@ -33,10 +36,12 @@ def milestone_rows(milestones: list[Milestone], links: list[MilestoneDependency]
         for pred in row.predecessors:
             pred_row = by_id[pred.pk]
             if pred.slip_days > 0 and not pred.is_complete:
-                row.at_risk_because = f"{pred.name} is {pred.slip_days} days late"
+                row.at_risk_because = ngettext(
+                    "%(name)s is %(days)s day late", "%(name)s is %(days)s days late", pred.slip_days
+                ) % {"name": pred.name, "days": pred.slip_days}
                 break
             if pred_row.at_risk_because:
-                row.at_risk_because = f"{pred.name} is at risk"
+                row.at_risk_because = _("%(name)s is at risk") % {"name": pred.name}
                 break
     return rows
 

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from clients import access
 from core import events
@@ -48,35 +50,36 @@ def milestone_update(
     """
     require(
         access.can_edit_project(actor, milestone.project),
-        "Only the project's manager or an administrator edits its milestones.",
+        _("Only the project's manager or an administrator edits its milestones."),
     )
     locked = Milestone.objects.select_for_update(of=("self",)).select_related("project").get(pk=milestone.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(current=locked)
     unknown = set(changes) - set(MILESTONE_EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({field: ["This field cannot be changed here."] for field in sorted(unknown)})
+        raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})
     changed = {f: v for f, v in changes.items() if getattr(locked, f) != v}
     errors: dict[str, list[str]] = {}
     reason = (reason or "").strip()
     moves_recorded_completion = "actual_date" in changed and locked.actual_date is not None
     if (any(f in changed for f in DATES_NEEDING_REASON) or moves_recorded_completion) and not reason:
         errors["reason"] = [
-            "Give a reason for changing a recorded completion date."
+            _("Give a reason for changing a recorded completion date.")
             if moves_recorded_completion
-            else "Give a reason for changing a baseline or forecast date."
+            else _("Give a reason for changing a baseline or forecast date.")
         ]
     today = today or timezone.localdate()
     actual = changed.get("actual_date", locked.actual_date)
     if actual is not None and actual > today:
-        errors["actual_date"] = ["The actual date cannot be in the future."]
+        errors["actual_date"] = [_("The actual date cannot be in the future.")]
     elif "actual_date" in changed and actual is not None and actual < locked.project.start_date:
         errors["actual_date"] = [
-            f"The actual date cannot be before the project's start ({locked.project.start_date:%d %b %Y})."
+            _("The actual date cannot be before the project's start (%(date)s).")
+            % {"date": date_format(locked.project.start_date, "d M Y")}
         ]
     if actual is not None and changed.get("percent_complete", 100) != 100:
         errors["percent_complete"] = [
-            "A completed milestone is 100 % complete: clear “Completed on” first to reopen it."
+            _("A completed milestone is 100 %% complete: clear “Completed on” first to reopen it.") % {}
         ]
     completing = "actual_date" in changed and actual is not None
     if "percent_complete" in changed and changed["percent_complete"] == 100 and locked.actual_date is None:
@@ -87,7 +90,8 @@ def milestone_update(
         open_required = list(locked.checklist.filter(required=True, done=False).values_list("text", flat=True))
         if open_required and not override_reason.strip():
             errors["checklist"] = [
-                "Complete the required checklist items first (or give an override reason): " + "; ".join(open_required)
+                _("Complete the required checklist items first (or give an override reason): %(items)s")
+                % {"items": "; ".join(open_required)}
             ]
         changed["percent_complete"] = Decimal(100)
         if open_required and override_reason.strip():
@@ -152,18 +156,22 @@ def milestone_set_predecessors(*, actor, milestone: Milestone, predecessors: lis
     """Replace the milestone's predecessors; refuses cycles and other projects' milestones."""
     require(
         access.can_edit_project(actor, milestone.project),
-        "Only the project's manager or an administrator edits its milestones.",
+        _("Only the project's manager or an administrator edits its milestones."),
     )
     ids = {p.pk for p in predecessors}
     if any(p.project_id != milestone.project_id for p in predecessors):
-        raise ValidationError({"predecessors": ["Predecessors must belong to the same project."]})
+        raise ValidationError({"predecessors": [_("Predecessors must belong to the same project.")]})
     if milestone.pk in ids:
-        raise ValidationError({"predecessors": ["A milestone cannot be its own predecessor."]})
+        raise ValidationError({"predecessors": [_("A milestone cannot be its own predecessor.")]})
     cycle = _would_create_cycle(milestone, ids)
     if cycle:
         names = dict(Milestone.objects.filter(pk__in=cycle).values_list("pk", "name"))
         raise ValidationError(
-            {"predecessors": ["This would create a cycle: " + " → ".join(names[pk] for pk in cycle) + "."]}
+            {
+                "predecessors": [
+                    _("This would create a cycle: %(cycle)s.") % {"cycle": " → ".join(names[pk] for pk in cycle)}
+                ]
+            }
         )
     with audit_context(actor=actor, reason=reason or "Predecessors changed"):
         MilestoneDependency.objects.filter(successor=milestone).exclude(predecessor_id__in=ids).delete()
@@ -177,7 +185,7 @@ def milestone_set_predecessors(*, actor, milestone: Milestone, predecessors: lis
 def checklist_item_set_done(*, actor, item: ChecklistItem, done: bool) -> ChecklistItem:
     require(
         access.can_edit_project(actor, item.milestone.project),
-        "Only the project's manager or an administrator ticks its checklist.",
+        _("Only the project's manager or an administrator ticks its checklist."),
     )
     with audit_context(actor=actor, reason="Checklist item " + ("done" if done else "reopened")):
         item.done = done
@@ -190,7 +198,9 @@ def checklist_item_set_done(*, actor, item: ChecklistItem, done: bool) -> Checkl
 @transaction.atomic
 def milestone_create(*, actor, project: Project, reason: str = "", **fields) -> Milestone:
     """Add a milestone to a project; its baseline defaults to its forecast."""
-    require(access.can_edit_project(actor, project), "Only the project's manager or an administrator adds milestones.")
+    require(
+        access.can_edit_project(actor, project), _("Only the project's manager or an administrator adds milestones.")
+    )
     fields.pop("override_reason", None)
     with audit_context(actor=actor, reason=reason or "Milestone added"):
         if fields.get("sequence") is None:
@@ -213,17 +223,19 @@ def milestones_import_plan(*, actor, project: Project, plan: PlanPreview, reason
     while nothing refers to them. Weights: an equal share each when the project has no other milestones,
     else 0 (the PM sets them). Returns the milestones created.
     """
-    require(access.can_edit_project(actor, project), "Only the project's manager or an administrator imports a plan.")
+    require(
+        access.can_edit_project(actor, project), _("Only the project's manager or an administrator imports a plan.")
+    )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["Give the reason for the import: the audit trail records it."]})
+        raise ValidationError({"reason": [_("Give the reason for the import: the audit trail records it.")]})
     if plan.errors:
         raise ValidationError({"file": list(plan.errors)})
     if not plan.rows:
-        raise ValidationError({"file": ["The file has no milestones to import."]})
+        raise ValidationError({"file": [_("The file has no milestones to import.")]})
     cycle = find_cycle(plan.rows)
     if cycle:
-        raise ValidationError({"file": ["The dependencies form a cycle."]})
+        raise ValidationError({"file": [_("The dependencies form a cycle.")]})
     locked = Project.objects.select_for_update().get(pk=project.pk)
     with audit_context(actor=actor, reason=reason):
         if replace:
@@ -245,7 +257,11 @@ def milestones_import_plan(*, actor, project: Project, plan: PlanPreview, reason
             try:
                 milestone.clean_fields(exclude=["project"])
             except ValidationError as invalid:
-                errors += [f"Line {row.line}, {f}: {m}" for f, texts in invalid.message_dict.items() for m in texts]
+                errors += [
+                    _("Line %(line)s, %(field)s: %(error)s") % {"line": row.line, "field": f, "error": m}
+                    for f, texts in invalid.message_dict.items()
+                    for m in texts
+                ]
             milestones.append(milestone)
         if errors:
             raise ValidationError({"file": errors})
@@ -266,11 +282,15 @@ def _remove_milestones_before_start(project: Project) -> None:
     """Delete the project's milestones (cascading to their dependencies and checklists) for a replacing import."""
     if project.baselines.exists():
         raise ValidationError(
-            {"replace": ["The project has started (it has a baseline): its milestones are kept; import adds to them."]}
+            {
+                "replace": [
+                    _("The project has started (it has a baseline): its milestones are kept; import adds to them.")
+                ]
+            }
         )
     referenced = project.milestones.filter(Q(actual_date__isnull=False) | Q(documents__isnull=False))
     if referenced.exists() or project.change_requests.exists():
         raise ValidationError(
-            {"replace": ["Completed milestones, or ones documents or change requests refer to, are kept."]}
+            {"replace": [_("Completed milestones, or ones documents or change requests refer to, are kept.")]}
         )
     project.milestones.all().delete()

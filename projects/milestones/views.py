@@ -10,7 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients import access
@@ -91,7 +92,7 @@ def project_plan_import(request, pk: int):
         confirm_form = PlanImportConfirmForm(request.POST)
         held = _held_plan(request, project.pk, request.POST.get("digest", ""))
         if held is None:
-            messages.error(request, "The previewed file is no longer held: choose it again.")
+            messages.error(request, _("The previewed file is no longer held: choose it again."))
             return redirect("plan-import", pk=pk)
         preview = plan_import.read_plan(
             zlib.decompress(base64.b64decode(held["data"])), filename=held["filename"], scope=held["scope"]
@@ -110,10 +111,21 @@ def project_plan_import(request, pk: int):
             else:
                 del request.session[PLAN_SESSION_KEY.format(pk=pk)]
                 links = sum(len(row.predecessors) for row in preview.rows)
+                # Two counts in one sentence: the milestones' plural form, then the dependencies' (a whole
+                # sentence each way, so the word order stays the translator's).
+                milestones = ngettext(
+                    "Imported %(count)s milestone and %(links)s dependencies from %(file)s.",
+                    "Imported %(count)s milestones and %(links)s dependencies from %(file)s.",
+                    len(created),
+                )
+                if links == 1:
+                    milestones = ngettext(
+                        "Imported %(count)s milestone and %(links)s dependency from %(file)s.",
+                        "Imported %(count)s milestones and %(links)s dependency from %(file)s.",
+                        len(created),
+                    )
                 messages.success(
-                    request,
-                    f"Imported {len(created)} milestone{pluralize(len(created))} "
-                    f"and {links} dependenc{pluralize(links, 'y,ies')} from {held['filename']}.",
+                    request, milestones % {"count": len(created), "links": links, "file": held["filename"]}
                 )
                 return redirect("project-detail", pk=pk)
         return _render_plan_import(request, project, upload_form, preview, confirm_form, held, 400)

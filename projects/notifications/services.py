@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from clients.languages import language_of
 from clients.models import Role, User
+from core import phrases
 from core.broker import send_task_safely
 from projects.notifications.models import Notification
 from projects.records import Project
@@ -50,15 +51,25 @@ def _text_for(user, text) -> str:
 
 
 def notify(*, recipients, kind: str, project: Project | None, text, url: str = "") -> list[Notification]:
-    """Create one notification per recipient (deduplicated), in the recipient's language, and e-mail them after
-    commit."""
+    """Create one notification per recipient (deduplicated) and e-mail them after commit.
+
+    ``text`` is best a phrase (``core.phrases.phrase(gettext_noop("..."), ...)``): it is stored with its English
+    words and written in the reader's language wherever it is shown, so a reader who changes language reads every
+    notification in the new one. A lazy text is written once in each recipient's language; a plain string is
+    stored as it is."""
     users = {u.pk: u for u in recipients}
-    notifications = Notification.objects.bulk_create(
-        [
+    if isinstance(text, dict):
+        english, message = phrases.english(text)[:500], text
+        rows = [
+            Notification(recipient=u, kind=kind, project=project, text=english, message=message, url=url)
+            for u in users.values()
+        ]
+    else:
+        rows = [
             Notification(recipient=u, kind=kind, project=project, text=_text_for(u, text), url=url)
             for u in users.values()
         ]
-    )
+    notifications = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in notifications]
     if ids:
         transaction.on_commit(lambda: _enqueue_emails(ids))
@@ -96,10 +107,11 @@ def _send(pending: list[Notification]) -> int:
             continue
         link = f"{settings.PORTAL_BASE_URL}{notification.url}" if notification.url else settings.PORTAL_BASE_URL
         try:
-            with translation.override(language_of(recipient)):
-                message = notification.text + "\n\n" + _("Open in the portal: %(link)s") % {"link": link} + "\n"
+            with translation.override(language_of(recipient)):  # the recipient's language, whenever it is sent
+                text = notification.shown_text()
+                message = text + "\n\n" + _("Open in the portal: %(link)s") % {"link": link} + "\n"
             send_mail(
-                subject=email_subject(notification.text),
+                subject=email_subject(text),
                 message=message,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[recipient.email],

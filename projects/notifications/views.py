@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 
 from core.paging import page_of
 from projects.notifications import services as notification_service
@@ -29,7 +30,11 @@ def notification_list(request):
     if request.method == "POST":
         count = notification_service.mark_read(user=request.user)
         if count:
-            messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+            messages.success(
+                request,
+                ngettext("Marked %(count)s notification read.", "Marked %(count)s notifications read.", count)
+                % {"count": count},
+            )
         return redirect("notifications")
     notifications = Notification.objects.for_user(request.user)
     counts = notifications.aggregate(total=Count("pk"), unread=Count("pk", filter=Q(read_at__isnull=True)))
@@ -45,6 +50,7 @@ def notification_list(request):
     for notification in page.object_list:
         local = notification.url.startswith("/") and url_has_allowed_host_and_scheme(notification.url, None)
         notification.link = notification.url if local else ""
+        notification.text = notification.shown_text()  # in the reader's language, for this page only (never saved)
     return render(
         request,
         "projects/constraints/notifications.html",

@@ -1,6 +1,7 @@
 """Project templates: the repeatable plan of a service type (milestones, weights, checklists)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from clients.access import ScopedQuerySet
 from core.audit import audited
@@ -35,10 +36,14 @@ class MilestoneTemplate(models.Model):
     template = models.ForeignKey(ProjectTemplate, on_delete=models.CASCADE, related_name="milestones")
     sequence = models.PositiveIntegerField()
     name = models.CharField(max_length=200)
-    offset_days = models.PositiveIntegerField(help_text="Days from project start to the milestone's start.")
-    duration_days = models.PositiveIntegerField(help_text="Planned duration in days; the milestone is due at its end.")
-    weight = models.DecimalField(max_digits=6, decimal_places=4, help_text="Share of planned value (weights sum to 1).")
-    value_adding = models.BooleanField(default=True, help_text="Lean: does this step add value for the client?")
+    offset_days = models.PositiveIntegerField(help_text=_("Days from project start to the milestone's start."))
+    duration_days = models.PositiveIntegerField(
+        help_text=_("Planned duration in days; the milestone is due at its end.")
+    )
+    weight = models.DecimalField(
+        max_digits=6, decimal_places=4, help_text=_("Share of planned value (weights sum to 1).")
+    )
+    value_adding = models.BooleanField(default=True, help_text=_("Lean: does this step add value for the client?"))
     client_visible = models.BooleanField(default=True)
 
     class Meta:

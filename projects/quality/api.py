@@ -1,5 +1,6 @@
 """API of batches and quality events."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -34,7 +35,7 @@ class QualityEventFilter(ProjectRecordFilter):
 
 class BatchSerializer(ProjectRecordSerializer):
     reason = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, help_text="Why (recorded in the audit trail)."
+        write_only=True, required=False, allow_blank=True, help_text=_("Why (recorded in the audit trail).")
     )
 
     class Meta:
@@ -52,8 +53,8 @@ class BatchSerializer(ProjectRecordSerializer):
         ]
         read_only_fields = ["id"]
         extra_kwargs = {
-            "number": {"help_text": "The batch number, unique within the project."},
-            "actual_date": {"help_text": "When the batch was actually made (empty while planned)."},
+            "number": {"help_text": _("The batch number, unique within the project.")},
+            "actual_date": {"help_text": _("When the batch was actually made (empty while planned).")},
         }
 
 
@@ -87,11 +88,11 @@ class QualityEventSerializer(ProjectRecordSerializer):
         queryset=Batch.objects.all(),
         required=False,
         allow_null=True,
-        help_text="The batch concerned, if any (same project).",
+        help_text=_("The batch concerned, if any (same project)."),
     )
     batch_number = serializers.CharField(source="batch.number", read_only=True, default=None, allow_null=True)
     reason = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, help_text="Why (recorded in the audit trail)."
+        write_only=True, required=False, allow_blank=True, help_text=_("Why (recorded in the audit trail).")
     )
 
     class Meta:
@@ -114,16 +115,16 @@ class QualityEventSerializer(ProjectRecordSerializer):
         ]
         read_only_fields = ["id", "closed"]
         extra_kwargs = {
-            "visibility": {"help_text": "internal: CMO only; shared: the client sees it."},
-            "due": {"help_text": "When it must be closed (CAPA due date)."},
-            "closed": {"help_text": "Set with the close/ action."},
+            "visibility": {"help_text": _("internal: CMO only; shared: the client sees it.")},
+            "due": {"help_text": _("When it must be closed (CAPA due date).")},
+            "closed": {"help_text": _("Set with the close/ action.")},
         }
 
 
 class QualityEventCloseSerializer(StrictSerializer):
-    closed = serializers.DateField(help_text="The day the event was closed (not before it was opened).")
+    closed = serializers.DateField(help_text=_("The day the event was closed (not before it was opened)."))
     reason = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Why (recorded in the audit trail)."
+        required=False, allow_blank=True, default="", help_text=_("Why (recorded in the audit trail).")
     )
 
 

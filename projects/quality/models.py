@@ -2,6 +2,8 @@
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.audit import audited
 from core.input_ranges import validate_date_in_range
@@ -9,9 +11,9 @@ from projects.records import Project, ProjectChildQuerySet, SharedQuerySet, Visi
 
 
 class BatchOutcome(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RELEASED = "released", "Released"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending", _("Pending")
+    RELEASED = "released", _("Released")
+    REJECTED = "rejected", pgettext_lazy("batch", "Rejected")
 
 
 @audited()
@@ -22,14 +24,14 @@ class Batch(models.Model):
     actual_date = models.DateField(null=True, blank=True, validators=[validate_date_in_range])
     outcome = models.CharField(max_length=10, choices=BatchOutcome.choices, default=BatchOutcome.PENDING)
     right_first_time = models.BooleanField(
-        default=True, help_text="Made without a major or critical deviation and released without rework."
+        default=True, help_text=_("Made without a major or critical deviation and released without rework.")
     )
 
     objects = ProjectChildQuerySet.as_manager()
 
     class Meta:
         ordering = ["project", "planned_date", "number"]
-        verbose_name_plural = "batches"
+        verbose_name_plural = _("batches")
         constraints = [models.UniqueConstraint(fields=["project", "number"], name="batch_number_unique")]
 
     def __str__(self) -> str:
@@ -37,23 +39,23 @@ class Batch(models.Model):
 
 
 class QualityEventKind(models.TextChoices):
-    DEVIATION = "deviation", "Deviation"
-    OOS = "oos", "Out of specification (OOS)"
-    COMPLAINT = "complaint", "Complaint"
+    DEVIATION = "deviation", _("Deviation")
+    OOS = "oos", _("Out of specification (OOS)")
+    COMPLAINT = "complaint", _("Complaint")
     CAPA = "capa", "CAPA"
 
 
 class Severity(models.TextChoices):
-    MINOR = "minor", "Minor"
-    MAJOR = "major", "Major"
-    CRITICAL = "critical", "Critical"
+    MINOR = "minor", _("Minor")
+    MAJOR = "major", _("Major")
+    CRITICAL = "critical", _("Critical")
 
 
 @audited()
 class QualityEvent(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="quality_events")
     batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="quality_events")
-    reference = models.CharField(max_length=40, help_text="e.g. DEV-2026-014")
+    reference = models.CharField(max_length=40, help_text=_("e.g. DEV-2026-014"))
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=QualityEventKind.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices)

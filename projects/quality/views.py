@@ -7,6 +7,7 @@ from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clients import access
 from core.pages import add_form_errors, get_or_404
@@ -41,7 +42,9 @@ def project_quality(request, pk: int):
             except ValidationError as error:
                 add_form_errors(batch_form, error)
             else:
-                messages.success(request, f"Batch {batch_form.cleaned_data['number']} recorded.")
+                messages.success(
+                    request, _("Batch %(number)s recorded.") % {"number": batch_form.cleaned_data["number"]}
+                )
                 return redirect("project-quality", pk=pk)
     elif posted(request, "event"):
         event_form = QualityEventForm(request.POST, prefix="event", batches=batches_qs)
@@ -51,7 +54,7 @@ def project_quality(request, pk: int):
             except ValidationError as error:
                 add_form_errors(event_form, error)
             else:
-                messages.success(request, f"{event.reference} recorded.")
+                messages.success(request, _("%(reference)s recorded.") % {"reference": event.reference})
                 return redirect("project-quality", pk=pk)
     elif posted(request, "close"):
         close_form = QualityEventCloseForm(request.POST)
@@ -62,7 +65,7 @@ def project_quality(request, pk: int):
             except ValidationError as error:
                 add_form_errors(close_form, error)
             else:
-                messages.success(request, f"{event.reference} closed.")
+                messages.success(request, _("%(reference)s closed.") % {"reference": event.reference})
                 return redirect("project-quality", pk=pk)
     elif request.method == "POST":
         return redirect("project-quality", pk=pk)

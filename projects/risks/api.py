@@ -1,5 +1,6 @@
 """API of the risk register."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from clients.models import STAFF_ROLES, User
@@ -25,12 +26,12 @@ class RiskSerializer(ProjectRecordSerializer):
         queryset=User.objects.filter(role__in=STAFF_ROLES, is_active=True),
         required=False,
         allow_null=True,
-        help_text="The CMO staff member who owns the risk.",
+        help_text=_("The CMO staff member who owns the risk."),
     )
-    owner_name = serializers.SerializerMethodField(help_text="The owner's name.")
-    exposure = serializers.IntegerField(read_only=True, help_text="Probability × impact, 1..25.")
+    owner_name = serializers.SerializerMethodField(help_text=_("The owner's name."))
+    exposure = serializers.IntegerField(read_only=True, help_text=_("Probability × impact, 1..25."))
     reason = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, help_text="Why (recorded in the audit trail)."
+        write_only=True, required=False, allow_blank=True, help_text=_("Why (recorded in the audit trail).")
     )
 
     class Meta:
@@ -53,9 +54,9 @@ class RiskSerializer(ProjectRecordSerializer):
         ]
         read_only_fields = ["id", "version"]
         extra_kwargs = {
-            "probability": {"help_text": "1 (rare) .. 5 (almost certain)."},
-            "impact": {"help_text": "1 (negligible) .. 5 (severe)."},
-            "visibility": {"help_text": "internal: CMO only; shared: the client sees it."},
+            "probability": {"help_text": _("1 (rare) .. 5 (almost certain).")},
+            "impact": {"help_text": _("1 (negligible) .. 5 (severe).")},
+            "visibility": {"help_text": _("internal: CMO only; shared: the client sees it.")},
         }
 
     def get_owner_name(self, obj) -> str | None:

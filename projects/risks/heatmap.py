@@ -9,9 +9,25 @@ from collections import Counter
 from collections.abc import Iterable
 from html import escape
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
 SCALE = (1, 2, 3, 4, 5)
-PROBABILITY_WORDS = {1: "Rare", 2: "Unlikely", 3: "Possible", 4: "Likely", 5: "Almost certain"}
-IMPACT_WORDS = {1: "Negligible", 2: "Minor", 3: "Moderate", 4: "Major", 5: "Severe"}
+PROBABILITY_WORDS = {
+    1: gettext_lazy("Rare"),
+    2: gettext_lazy("Unlikely"),
+    3: gettext_lazy("Possible"),
+    4: gettext_lazy("Likely"),
+    5: gettext_lazy("Almost certain"),
+}
+IMPACT_WORDS = {
+    1: gettext_lazy("Negligible"),
+    2: gettext_lazy("Minor"),
+    3: gettext_lazy("Moderate"),
+    4: gettext_lazy("Major"),
+    5: gettext_lazy("Severe"),
+}
+BAND_WORDS = {"low": gettext_lazy("low"), "medium": gettext_lazy("medium"), "high": gettext_lazy("high")}
 BANDS = {  # fill, stroke, text
     "low": ("#e3f4ea", "#b9dfc9", "#1e7d4f"),
     "medium": ("#fdf1dc", "#f0d3a0", "#b8730a"),
@@ -46,9 +62,14 @@ def render_heatmap(cells: Iterable[tuple[int, int]]) -> str:
     width = LEFT + CELL * len(SCALE) + 12
     height = TOP + CELL * len(SCALE) + BOTTOM
     grid_bottom = TOP + CELL * len(SCALE)
+    aria_label = ngettext(
+        "Risk heat map: %(count)s open risk by probability and impact",
+        "Risk heat map: %(count)s open risks by probability and impact",
+        total,
+    ) % {"count": total}
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="Risk heat map: {total} open risk{"s" if total != 1 else ""} by probability and impact" '
+        f'aria-label="{escape(aria_label)}" '
         f'class="heatmap" font-family="DejaVu Sans, sans-serif" font-size="12">',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',
     ]
@@ -57,7 +78,7 @@ def render_heatmap(cells: Iterable[tuple[int, int]]) -> str:
         parts.append(
             f'<text x="{LEFT - 10}" y="{y + CELL / 2 - 3}" text-anchor="end" fill="#1d2733">{probability}</text>'
             f'<text x="{LEFT - 10}" y="{y + CELL / 2 + 12}" text-anchor="end" fill="#5d6b7a" font-size="11">'
-            f"{PROBABILITY_WORDS[probability]}</text>"
+            f"{escape(str(PROBABILITY_WORDS[probability]))}</text>"
         )
         for column, impact in enumerate(SCALE):
             x = LEFT + column * CELL
@@ -65,10 +86,19 @@ def render_heatmap(cells: Iterable[tuple[int, int]]) -> str:
             band = exposure_band(exposure)
             fill, stroke, ink = BANDS[band]
             count = counts.get((probability, impact), 0)
-            label = (
-                f"Probability {probability} × impact {impact} = exposure {exposure} ({band}): "
-                f"{count} open risk{'s' if count != 1 else ''}"
-            )
+            label = ngettext(
+                "Probability %(probability)s × impact %(impact)s = exposure %(exposure)s (%(band)s): "
+                "%(count)s open risk",
+                "Probability %(probability)s × impact %(impact)s = exposure %(exposure)s (%(band)s): "
+                "%(count)s open risks",
+                count,
+            ) % {
+                "probability": probability,
+                "impact": impact,
+                "exposure": exposure,
+                "band": BAND_WORDS[band],
+                "count": count,
+            }
             cell_fill = STRONG[band] if count else fill
             parts.append(
                 f'<g class="cell" data-probability="{probability}" data-impact="{impact}" data-count="{count}">'
@@ -92,13 +122,14 @@ def render_heatmap(cells: Iterable[tuple[int, int]]) -> str:
         parts.append(
             f'<text x="{x}" y="{grid_bottom + 16}" text-anchor="middle" fill="#1d2733">{impact}</text>'
             f'<text x="{x}" y="{grid_bottom + 30}" text-anchor="middle" fill="#5d6b7a" font-size="11">'
-            f"{IMPACT_WORDS[impact]}</text>"
+            f"{escape(str(IMPACT_WORDS[impact]))}</text>"
         )
+    impact_axis, probability_axis = escape(_("Impact →")), escape(_("Probability →"))
     parts.append(
         f'<text x="{LEFT + CELL * len(SCALE) / 2}" y="{height - 8}" text-anchor="middle" fill="#5d6b7a" '
-        f'font-weight="bold">Impact →</text>'
+        f'font-weight="bold">{impact_axis}</text>'
         f'<text x="14" y="{TOP + CELL * len(SCALE) / 2}" text-anchor="middle" fill="#5d6b7a" font-weight="bold" '
-        f'transform="rotate(-90 14 {TOP + CELL * len(SCALE) / 2})">Probability →</text>'
+        f'transform="rotate(-90 14 {TOP + CELL * len(SCALE) / 2})">{probability_axis}</text>'
     )
     parts.append("</svg>")
     return "".join(parts)

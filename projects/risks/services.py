@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from clients import access
 from core.audit import audit_context
@@ -12,7 +13,7 @@ from projects.risks.models import Risk
 
 def _check_risk_owner(project: Project, owner) -> None:
     if owner is not None and not (access.is_staff_user(owner) or owner.client_id == project.client_id):
-        raise ValidationError({"owner": ["The owner must be CMO staff or a user of the project's client."]})
+        raise ValidationError({"owner": [_("The owner must be CMO staff or a user of the project's client.")]})
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, Sum, When
 from django.db.models.lookups import Range
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from clients import access
 from core.pages import add_form_errors, get_or_404
@@ -44,12 +45,12 @@ def project_risks(request, pk: int):
             except ValidationError as error:
                 add_form_errors(form, error)
             else:
-                messages.success(request, "Risk recorded.")
+                messages.success(request, _("Risk recorded."))
                 return redirect("project-risks", pk=pk)
     elif posted(request, "close"):
         risk = get_or_404(lambda: risks_qs.get(pk=posted_id(request, "risk"), status=RiskStatus.OPEN))
         services.risk_update(actor=user, risk=risk, status=RiskStatus.CLOSED, reason="Risk closed")
-        messages.success(request, f"Risk “{risk.title}” closed.")
+        messages.success(request, _("Risk “%(title)s” closed.") % {"title": risk.title})
         return redirect("project-risks", pk=pk)
     elif request.method == "POST":
         return redirect("project-risks", pk=pk)

@@ -1,6 +1,8 @@
 """``/api/v1/search/?q=``: the search, as the page shows it, for every logged-in user (scoped by ``for_user``)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -16,15 +18,20 @@ class SearchQuerySerializer(StrictSerializer):
     q = serializers.CharField(
         max_length=MAX_LENGTH * 2,  # the cleaned text is checked against MAX_LENGTH below, with a sentence
         trim_whitespace=False,
-        help_text=(
-            f"Words to find ({MIN_LENGTH}–{MAX_LENGTH} characters): web-search syntax, "
-            '"a phrase", -excluded, word OR word.'
+        help_text=format_lazy(
+            _('Words to find ({min}–{max} characters): web-search syntax, "a phrase", -excluded, word OR word.'),
+            min=MIN_LENGTH,
+            max=MAX_LENGTH,
         ),
     )
     kind = serializers.ChoiceField(
         choices=[kind.key for kind in KINDS],
         required=False,
-        help_text=f"Only this kind of record (up to {PER_KIND_ALONE} results instead of {PER_KIND}).",
+        help_text=format_lazy(
+            _("Only this kind of record (up to {alone} results instead of {per_kind})."),
+            alone=PER_KIND_ALONE,
+            per_kind=PER_KIND,
+        ),
     )
 
     def validate_q(self, value: str) -> str:
@@ -38,24 +45,24 @@ class SearchHitSerializer(StrictSerializer):
     kind = serializers.CharField()
     id = serializers.IntegerField(source="pk")
     title = serializers.CharField()
-    context = serializers.CharField(help_text="The project's code (for a project: its client and product).")
-    excerpt = serializers.CharField(help_text="The record's description, shortened; may be empty.")
-    url = serializers.CharField(help_text="The page that shows the record.")
-    api_url = serializers.CharField(help_text="The record in this API.")
-    rank = serializers.FloatField(help_text="PostgreSQL ts_rank: higher is a better match (only within a kind).")
+    context = serializers.CharField(help_text=_("The project's code (for a project: its client and product)."))
+    excerpt = serializers.CharField(help_text=_("The record's description, shortened; may be empty."))
+    url = serializers.CharField(help_text=_("The page that shows the record."))
+    api_url = serializers.CharField(help_text=_("The record in this API."))
+    rank = serializers.FloatField(help_text=_("PostgreSQL ts_rank: higher is a better match (only within a kind)."))
 
 
 class SearchGroupSerializer(StrictSerializer):
     kind = serializers.CharField()
     label = serializers.CharField()
-    count = serializers.IntegerField(help_text="Every match of this kind the caller may see.")
-    more = serializers.IntegerField(help_text="Matches not listed (ask again with kind=… for more).")
+    count = serializers.IntegerField(help_text=_("Every match of this kind the caller may see."))
+    more = serializers.IntegerField(help_text=_("Matches not listed (ask again with kind=… for more)."))
     results = SearchHitSerializer(many=True, source="hits")
 
 
 class SearchResultSerializer(StrictSerializer):
-    q = serializers.CharField(help_text="The words as searched (spaces collapsed).")
-    groups = SearchGroupSerializer(many=True, help_text="One group per kind, in a fixed order, best rank first.")
+    q = serializers.CharField(help_text=_("The words as searched (spaces collapsed)."))
+    groups = SearchGroupSerializer(many=True, help_text=_("One group per kind, in a fixed order, best rank first."))
 
 
 class SearchView(APIView):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from projects.change_requests.models import ChangeRequest
 from projects.documents.models import Document
@@ -23,7 +24,7 @@ from projects.risks.models import Risk
 @dataclass(frozen=True)
 class SearchKind:
     key: str  # in the API and in ``?kind=``
-    label: str  # the group's heading
+    label: str  # the group's heading (a lazy text: in the reader's language)
     model: type[models.Model]
     fields: tuple[tuple[str, str], ...]  # (column, weight A/B/C/D), searched as one document
     title: Callable[[models.Model], str]
@@ -44,7 +45,7 @@ def _in_project(route: str, anchor: str) -> Callable[[models.Model], str]:
 KINDS: tuple[SearchKind, ...] = (
     SearchKind(
         key="project",
-        label="Projects",
+        label=_("Projects"),
         model=Project,
         fields=(("code", "A"), ("name", "A"), ("product", "B")),
         title=lambda p: f"{p.code} · {p.name}",
@@ -55,7 +56,7 @@ KINDS: tuple[SearchKind, ...] = (
     ),
     SearchKind(
         key="milestone",
-        label="Milestones",
+        label=_("Milestones"),
         model=Milestone,
         fields=(("name", "A"),),
         title=lambda m: m.name,
@@ -64,7 +65,7 @@ KINDS: tuple[SearchKind, ...] = (
     ),
     SearchKind(
         key="change_request",
-        label="Change requests",
+        label=_("Change requests"),
         model=ChangeRequest,
         fields=(("title", "A"), ("description", "B"), ("scope_impact", "C"), ("quality_impact_text", "C")),
         title=lambda c: f"CR-{c.number}: {c.title}",
@@ -74,7 +75,7 @@ KINDS: tuple[SearchKind, ...] = (
     ),
     SearchKind(
         key="issue",
-        label="Issues",
+        label=_("Issues"),
         model=Issue,
         fields=(("title", "A"), ("description", "B"), ("resolution", "C")),
         title=lambda i: i.title,
@@ -84,7 +85,7 @@ KINDS: tuple[SearchKind, ...] = (
     ),
     SearchKind(
         key="risk",
-        label="Risks",
+        label=_("Risks"),
         model=Risk,
         fields=(("title", "A"), ("mitigation", "B")),
         title=lambda r: r.title,
@@ -94,7 +95,7 @@ KINDS: tuple[SearchKind, ...] = (
     ),
     SearchKind(
         key="quality_event",
-        label="Quality events",
+        label=_("Quality events"),
         model=QualityEvent,
         fields=(("reference", "A"), ("title", "A")),
         title=lambda e: f"{e.reference} · {e.title}",
@@ -103,7 +104,7 @@ KINDS: tuple[SearchKind, ...] = (
     ),
     SearchKind(
         key="document",
-        label="Documents",
+        label=_("Documents"),
         model=Document,
         fields=(("title", "A"), ("text", "B")),  # the current version's text, read at upload
         title=lambda d: d.title,

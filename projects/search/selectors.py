@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet, Window
+from django.utils.translation import gettext as _
 
 from projects.search.kinds import KINDS, SearchKind
 
@@ -31,12 +32,17 @@ def search_text_clean(raw: str) -> str:
     """The text as searched: control characters dropped, spaces collapsed; refused, with a sentence, when it
     holds a NUL, is too short or too long, or has no two letters or digits in a row."""
     if "\x00" in raw:  # PostgreSQL cannot take it; the API's fields refuse it with this sentence too
-        raise ValidationError("Null characters are not allowed.", code="null_characters")
+        raise ValidationError(_("Null characters are not allowed."), code="null_characters")
     text = " ".join(_CONTROL.sub(" ", raw).split())
     if len(text) > MAX_LENGTH:
-        raise ValidationError(f"Search for at most {MAX_LENGTH} characters (this is {len(text)}).", code="too_long")
+        raise ValidationError(
+            _("Search for at most %(max)s characters (this is %(length)s).") % {"max": MAX_LENGTH, "length": len(text)},
+            code="too_long",
+        )
     if len(text) < MIN_LENGTH or not _WORD.search(text):
-        raise ValidationError(f"Type at least {MIN_LENGTH} letters or digits to search.", code="too_short")
+        raise ValidationError(
+            _("Type at least %(min)s letters or digits to search.") % {"min": MIN_LENGTH}, code="too_short"
+        )
     return text
 
 
@@ -110,7 +116,7 @@ def _search_kind(kind: SearchKind, user, query: SearchQuery, limit: int) -> Sear
         )
         for row in rows
     )
-    return SearchGroup(kind=kind.key, label=kind.label, count=rows[0].search_total if rows else 0, hits=hits)
+    return SearchGroup(kind=kind.key, label=str(kind.label), count=rows[0].search_total if rows else 0, hits=hits)
 
 
 def search(*, user, text: str, kind: str = "") -> list[SearchGroup]:

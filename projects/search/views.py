@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from projects.search.kinds import BY_KEY, KINDS
@@ -21,7 +22,7 @@ def search_page(request):
         return render(request, "search.html", context)
     try:
         if kind and kind not in BY_KEY:
-            raise ValidationError("Unknown kind of record.")
+            raise ValidationError(_("Unknown kind of record."))
         text = search_text_clean(raw)
     except ValidationError as error:
         context["error"] = " ".join(error.messages)

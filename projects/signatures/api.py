@@ -1,5 +1,6 @@
 """API serializers of e-signatures: the signing input and the signature as recorded."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.serializers import StrictModelSerializer, StrictSerializer
@@ -7,13 +8,15 @@ from projects.signatures.models import Signature
 
 
 class SignSerializer(StrictSerializer):
-    password = serializers.CharField(style={"input_type": "password"}, help_text="The signer's password, re-entered.")
+    password = serializers.CharField(
+        style={"input_type": "password"}, help_text=_("The signer's password, re-entered.")
+    )
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class SignatureSerializer(StrictModelSerializer):
     verdict = serializers.SerializerMethodField(
-        help_text="Checked on every read: valid, changed since signed, or signature invalid (altered or copied)."
+        help_text=_("Checked on every read: valid, changed since signed, or signature invalid (altered or copied).")
     )
 
     class Meta:
@@ -29,7 +32,7 @@ class SignatureSerializer(StrictModelSerializer):
 
 
 def signatures_field():
-    return serializers.SerializerMethodField(help_text="The record's e-signatures, each verified on this read.")
+    return serializers.SerializerMethodField(help_text=_("The record's e-signatures, each verified on this read."))
 
 
 def signatures_of(record, context) -> list:

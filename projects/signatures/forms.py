@@ -3,14 +3,21 @@
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from core.pages import add_form_errors
 
 
 class SignForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")], widget=forms.RadioSelect)
-    password = forms.CharField(widget=forms.PasswordInput, help_text="Re-enter your password to sign.")
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.RadioSelect, label=_("Decision")
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput, label=_("Password"), help_text=_("Re-enter your password to sign.")
+    )
+    comment = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label=_("Comment")
+    )
 
     @property
     def approves(self) -> bool:

@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.access import ScopedQuerySet
@@ -35,13 +36,15 @@ class Signature(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("content_type", "object_id")
-    content = models.JSONField(help_text="The record's content as signed (canonical JSON).")
-    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the canonical content.")
+    content = models.JSONField(help_text=_("The record's content as signed (canonical JSON)."))
+    content_hash = models.CharField(max_length=64, help_text=_("SHA-256 of the canonical content."))
     binding = models.CharField(
         max_length=64,
         blank=True,
-        help_text="HMAC (server key) over the content hash, the signed record, signer, printed name, meaning and "
-        "UTC time: a signature copied to another record or edited in the database no longer verifies.",
+        help_text=_(
+            "HMAC (server key) over the content hash, the signed record, signer, printed name, meaning and "
+            "UTC time: a signature copied to another record or edited in the database no longer verifies."
+        ),
     )
 
     objects = SignatureQuerySet.as_manager()
@@ -51,4 +54,8 @@ class Signature(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.get_meaning_display()} by {self.printed_name} at {self.signed_at:%Y-%m-%d %H:%M} UTC"
+        return gettext("%(meaning)s by %(name)s at %(time)s UTC") % {
+            "meaning": self.get_meaning_display(),
+            "name": self.printed_name,
+            "time": f"{self.signed_at:%Y-%m-%d %H:%M}",
+        }

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clients.models import SecurityEvent, SecurityEventKind
 from clients.security import security_event_record
@@ -126,14 +128,16 @@ def signature_sign(*, actor, record, password: str, meaning: str) -> Signature:
     """Sign ``record`` after re-checking the signer's password (21 CFR 11.200); nothing is written on failure
     but the failed attempt's security event (see ``records_failed_signatures``)."""
     if meaning not in SignatureMeaning.values:
-        raise ValidationError({"meaning": [f"Choose one of: {', '.join(SignatureMeaning.values)}."]})
+        raise ValidationError(
+            {"meaning": [_("Choose one of: %(meanings)s.") % {"meanings": ", ".join(SignatureMeaning.values)}]}
+        )
     if signature_lockout_active(actor):
         raise ValidationError(
-            {"password": ["Too many wrong passwords: signing is locked for 15 minutes. Nothing was signed."]}
+            {"password": [_("Too many wrong passwords: signing is locked for 15 minutes. Nothing was signed.")]}
         )
     if not password or not actor.check_password(password):
         raise SignaturePasswordRejected(
-            {"password": ["The password is not correct; nothing was signed."]}, actor=actor, record=record
+            {"password": [_("The password is not correct; nothing was signed.")]}, actor=actor, record=record
         )
     content = canonical_content(record)
     signature = Signature(
@@ -168,6 +172,17 @@ def _binding_of(signature: Signature) -> str:
 VALID = "valid"
 CHANGED = "changed since signed"
 FORGED = "signature invalid (altered or copied)"
+#: The verdicts (machine values, e.g. in the API) in words for a person.
+VERDICT_TEXTS = {
+    VALID: gettext_lazy("valid"),
+    CHANGED: gettext_lazy("changed since signed"),
+    FORGED: gettext_lazy("signature invalid (altered or copied)"),
+}
+
+
+def verdict_text(verdict: str) -> str:
+    """A verdict in the reader's language."""
+    return str(VERDICT_TEXTS.get(verdict, verdict))
 
 
 def signature_verdict(signature: Signature, record) -> str:

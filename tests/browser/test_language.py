@@ -32,6 +32,7 @@ def test_approver_switches_to_german_in_the_user_menu(world, browser, live_serve
     try:
         login(page, live_server, "approver_a", PASSWORD)
         expect(page.locator("h2", has_text="Your projects")).to_be_visible()
+        page.locator(".usermenu summary").click()  # the user menu (a <details> dropdown) holds the language menu
         menu = page.locator(".usermenu .language-menu")
         menu.locator("select[name=language]").select_option("de")
         menu.get_by_role("button", name="Change language").click()

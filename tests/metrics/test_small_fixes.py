@@ -237,8 +237,8 @@ def test_the_scoring_policy_form_shows_human_labels_with_units(world, client):
     body = client.get(reverse("scoring-policy")).content.decode()
 
     for label, help_text in POLICY_PARAMETER_TEXTS.values():
-        assert label in body
-        assert escape(help_text) in body
+        assert str(label) in body
+        assert escape(str(help_text)) in body
     assert "SPI floor" in body
     assert "Slip for full time stress (days)" in body
     assert "Spi floor" not in body

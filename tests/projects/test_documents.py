@@ -330,7 +330,7 @@ def test_changed_record_fields_make_the_signature_invalid(world):
     signature = approve(world, document)
     DocumentVersion.objects.filter(pk=document.current_id).update(original_filename="other.pdf")
     version = DocumentVersion.objects.select_related("document__project").get(pk=document.current_id)
-    verdict = services.version_signature_verdict(signature, version, current_sha256=services.stored_sha256(version))
+    verdict = services.version_signature_verdict(signature, version, size=services.stored_size(version))
     assert verdict == services.RECORD_CHANGED
 
 
