@@ -29,7 +29,7 @@ class UserAdmin(ReasonAdmin, DjangoUserAdmin):
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, (_("Portal"), {"fields": ("full_name", "role", "client")}))
     actions = ["reset_two_factor"]
 
-    @admin.action(description=_("Reset two-factor (lost phone): remove the authenticator and recovery codes"))
+    @admin.action(description=_("Reset two-factor (lost phone): remove the authenticator, passkeys and recovery codes"))
     def reset_two_factor(self, request, queryset):
         for user in queryset:
             two_factor.two_factor_disable(request=request, user=user, by=request.user)

@@ -218,3 +218,16 @@ def test_a_storage_that_fails_otherwise_stores_no_verdict_and_the_next_run_check
     assert services.document_files_verify(batch_size=1, time_budget=0).checked == 1  # the next run: it first of all
     first.refresh_from_db()
     assert first.integrity_ok is True
+
+
+def test_a_german_reader_reads_the_verdict_in_german_and_the_api_keeps_its_value(world, client, document_root):
+    """The verdict is a stable value (API, audit trail); the page shows its translation in the reader's language."""
+    from clients import services as client_services
+
+    document, (version,) = signed_versions(world, 1)
+    (document_root / version.file.name).write_bytes(pdf_bytes("tampered result: PASS, a longer text"))
+    client_services.user_language_set(actor=world.approver_a, user=world.approver_a, language="de")
+    text = page(client, world.approver_a, document)
+    assert "Signatur ungültig (Datei seit der Signatur geändert)" in text
+    assert INVALID not in text
+    assert api_verdicts(world.pm, document) == [[INVALID]]
