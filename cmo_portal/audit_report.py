@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
 from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from clients.models import SecurityEvent, User
@@ -64,7 +65,7 @@ def record_type_choices() -> list[tuple[str, str]]:
     models = tracked_event_models()
     return sorted(
         (
-            (label, str(m.pgh_tracked_model._meta.verbose_name).capitalize())
+            (label, capfirst(str(m.pgh_tracked_model._meta.verbose_name)))
             for label, m in models.items()
             if label != SECURITY_EVENT_MODEL
         ),

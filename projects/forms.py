@@ -1,5 +1,6 @@
 from django import forms
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.form_fields import PlausibleDateField
@@ -198,6 +199,6 @@ class AuditTrailFilterForm(ListFilterForm):
 
     def __init__(self, *args, record_types: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        names = {label: str(m.pgh_tracked_model._meta.verbose_name).capitalize() for label, m in record_types.items()}
+        names = {label: capfirst(str(m.pgh_tracked_model._meta.verbose_name)) for label, m in record_types.items()}
         choices = sorted(names.items(), key=lambda choice: choice[1])
         self.fields["record_type"].choices = [("", _("Every record type")), *choices]

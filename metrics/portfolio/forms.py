@@ -12,6 +12,6 @@ class CertificationForm(forms.Form):
         queryset=User.objects.filter(role=Role.PROJECT_MANAGER, is_active=True).order_by("full_name", "username"),
         label=_("Project manager"),
     )
-    kind = forms.ChoiceField(choices=CertificationKind.choices)
-    issued = PlausibleDateField()
-    expires = PlausibleDateField(required=False)
+    kind = forms.ChoiceField(choices=CertificationKind.choices, label=_("Certificate"))
+    issued = PlausibleDateField(label=_("Issued on"))
+    expires = PlausibleDateField(required=False, label=_("Expires"))

@@ -12,10 +12,10 @@ DIMENSIONS = ("time", "scope", "quality", "cost")
 
 
 class TradeoffForm(forms.Form):
-    time = forms.ChoiceField(choices=TradeoffLevel.choices, widget=forms.RadioSelect)
-    scope = forms.ChoiceField(choices=TradeoffLevel.choices, widget=forms.RadioSelect)
-    quality = forms.ChoiceField(choices=TradeoffLevel.choices, widget=forms.RadioSelect)
-    cost = forms.ChoiceField(choices=TradeoffLevel.choices, widget=forms.RadioSelect)
+    time = forms.ChoiceField(choices=TradeoffLevel.choices, widget=forms.RadioSelect, label=_("Time"))
+    scope = forms.ChoiceField(choices=TradeoffLevel.choices, widget=forms.RadioSelect, label=_("Scope"))
+    quality = forms.ChoiceField(choices=TradeoffLevel.choices, widget=forms.RadioSelect, label=_("Quality"))
+    cost = forms.ChoiceField(choices=TradeoffLevel.choices, widget=forms.RadioSelect, label=_("Cost"))
     reason = forms.CharField(
         required=False,  # required by the service when the priorities change
         max_length=1000,

@@ -2,6 +2,10 @@
 document.addEventListener("htmx:responseError", function (event) {
   const target = event.detail.target;
   if (target) {
-    target.insertAdjacentHTML("afterbegin", '<p class="error">The change could not be saved. Reload the page and try again.</p>');
+    // The message in the page's language (base.html puts it on <body>).
+    const message = document.createElement("p");
+    message.className = "error";
+    message.textContent = document.body.dataset.saveError || "The change could not be saved. Reload the page and try again.";
+    target.prepend(message);
   }
 });
