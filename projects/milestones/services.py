@@ -214,6 +214,19 @@ def milestone_create(*, actor, project: Project, reason: str = "", **fields) -> 
     return milestone
 
 
+def plan_import_reason(plan: PlanPreview, reason: str) -> str:
+    """The import's audit reason, stripped, once the plan may be imported: a reason given, a file without line
+    errors and with milestones (into an existing project or a new one); a field map otherwise."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Give the reason for the import: the audit trail records it.")]})
+    if plan.errors:
+        raise ValidationError({"file": list(plan.errors)})
+    if not plan.rows:
+        raise ValidationError({"file": [_("The file has no milestones to import.")]})
+    return reason
+
+
 @transaction.atomic
 def milestones_import_plan(*, actor, project: Project, plan: PlanPreview, reason: str, replace: bool = False):
     """Create the plan's milestones and finish-to-finish dependencies in one transaction (all or nothing).
@@ -226,13 +239,7 @@ def milestones_import_plan(*, actor, project: Project, plan: PlanPreview, reason
     require(
         access.can_edit_project(actor, project), _("Only the project's manager or an administrator imports a plan.")
     )
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": [_("Give the reason for the import: the audit trail records it.")]})
-    if plan.errors:
-        raise ValidationError({"file": list(plan.errors)})
-    if not plan.rows:
-        raise ValidationError({"file": [_("The file has no milestones to import.")]})
+    reason = plan_import_reason(plan, reason)
     cycle = find_cycle(plan.rows)
     if cycle:
         raise ValidationError({"file": [_("The dependencies form a cycle.")]})

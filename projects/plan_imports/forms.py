@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.form_fields import PlausibleDateField
 from projects.forms import ProjectCreateForm
+from projects.plan_imports.services import PROJECT_FIELDS
 from projects.records import ServiceType
 
 
@@ -17,18 +18,7 @@ class PlanProjectForm(ProjectCreateForm):
     target_date = PlausibleDateField(
         required=False, label=_("Target date"), help_text=_("Empty: the plan's last finish.")
     )
-    field_order = [
-        "client",
-        "code",
-        "name",
-        "product",
-        "service_type",
-        "start_date",
-        "target_date",
-        "budget",
-        "contract_value",
-        "currency",
-    ]
+    field_order = list(PROJECT_FIELDS)
 
     def __init__(self, *args, user=None, **kwargs):
         from clients.models import Client

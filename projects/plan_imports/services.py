@@ -79,13 +79,7 @@ def project_create_from_plan(*, actor, plan: PlanPreview, reason: str, **fields)
     goes to the audit trail of the project and of every milestone and dependency. Empty dates come from the plan
     (``with_plan_dates``)."""
     _require_creator(actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": [_("Give the reason for the import: the audit trail records it.")]})
-    if plan.errors:
-        raise ValidationError({"file": list(plan.errors)})
-    if not plan.rows:
-        raise ValidationError({"file": [_("The file has no milestones to import.")]})
+    reason = milestone_services.plan_import_reason(plan, reason)
     unknown = set(fields) - set(PROJECT_FIELDS)
     if unknown:
         raise ValidationError({name: [_("This field is not set by a plan import.")] for name in sorted(unknown)})
