@@ -18,18 +18,21 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clients import access
+from clients.models import Role, User
 from core.audit import audit_context
 from core.events import DomainEvent
+from core.phrases import phrase
 from integrations import destinations, signing
 from integrations.events import EVENTS
 from integrations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from integrations.payloads import payload_for
 from metrics.locks import WEBHOOK_SWEEP_LOCK, try_xact_lock
+from projects.notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
@@ -241,9 +244,17 @@ def webhook_delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None
         elif delivery.attempts > len(countdowns):
             delivery.status = DeliveryStatus.FAILED
             delivery.next_attempt_at = None
-            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
-                failing_since=Coalesce(F("failing_since"), done), consecutive_failures=F("consecutive_failures") + 1
+            # The first delivery given up marks the endpoint failing (one statement: of two workers, one wins) and
+            # tells the administrators once; later failures only count.
+            newly_failing = WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
+                failing_since=done, consecutive_failures=F("consecutive_failures") + 1
             )
+            if newly_failing:
+                _tell_failing(endpoint, delivery)
+            else:
+                WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+                    consecutive_failures=F("consecutive_failures") + 1
+                )
             logger.warning(
                 "Webhook delivery %s to endpoint %s failed after %s attempts",
                 delivery.pk,
@@ -280,3 +291,26 @@ def webhook_deliveries_sweep(*, now: dt.datetime | None = None) -> int | None:
     for pk in due:
         _enqueue(pk)
     return len(due)
+
+
+def _tell_failing(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> None:
+    """A notification (and its e-mail) to the CMO's active administrators and the endpoint's creator when it is
+    staff: the endpoint has just been marked failing. Never to a client's user."""
+    recipients = User.objects.filter(is_active=True, client__isnull=True).filter(
+        Q(role=Role.ADMIN) | Q(pk=endpoint.created_by_id)
+    )
+    notify(
+        recipients=list(recipients),
+        kind="webhook_failing",
+        project=None,
+        text=phrase(
+            gettext_noop(
+                "Webhook “%(name)s” is failing: a %(event)s delivery got no success after %(attempts)s attempts. "
+                "New events are still sent; check the receiver."
+            ),
+            name=endpoint.name,
+            event=delivery.event,
+            attempts=delivery.attempts,
+        ),
+        url=f"/admin/integrations/webhookendpoint/{endpoint.pk}/change/",
+    )

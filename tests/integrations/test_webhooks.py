@@ -26,6 +26,7 @@ from projects.change_requests.services import change_request_decide, change_requ
 from projects.documents.services import document_version_issue
 from projects.milestones.services import milestone_update
 from projects.models import ChangeRequestStatus
+from projects.notifications.models import Notification
 from projects.quality import services as quality_services
 from projects.risks import services as risk_services
 from tests.clients.factories import PASSWORD
@@ -262,12 +263,22 @@ def test_a_failing_receiver_is_retried_then_marked_failing_and_a_success_clears_
     assert hook.consecutive_failures == 1
     assert deliver_webhook(delivery.pk) == DeliveryStatus.FAILED
     assert len(receiver.at("/down")) == 3
+    # The administrators are told once, when the endpoint becomes failing; nobody of the client is.
+    told = Notification.objects.filter(kind="webhook_failing")
+    assert [n.recipient for n in told] == [world.admin]
+    assert "is failing" in told.get().shown_text()
+    assert hook.name in told.get().shown_text()
+    milestone_update(actor=world.pm, milestone=world.milestone_a, forecast_date=dt.date(2026, 7, 15), reason="Later")
+    deliver_all()
+    hook.refresh_from_db()
+    assert hook.consecutive_failures == 2
+    assert told.count() == 1  # still failing: counted, not told again
 
     receiver.answers["/down"] = 204
     milestone_update(actor=world.pm, milestone=world.milestone_a, forecast_date=dt.date(2026, 8, 1), reason="Later")
     deliver_all()
     hook.refresh_from_db()
-    assert len(receiver.at("/down")) == 4
+    assert len(receiver.at("/down")) == 7  # 3 + 3 failed attempts, then this success
     assert not hook.failing
     assert hook.consecutive_failures == 0
 
