@@ -266,8 +266,8 @@ TRANSLATED_CLIENT_PAGES = {
     "project-detail": ("Zeitleiste", "Chronologie"),
     "change-request-detail": ("Elektronische Signatur", "Signature électronique"),
     "baseline-sign": ("Was sich ändert", "Ce qui change"),
-    "notifications": ("Benachrichtigungen", "Notifications"),
-    "project-documents": ("Dokumente", "Documents"),
+    "notifications": ("Benachrichtigungen filtern", "Filtrer les notifications"),  # not the same word in English
+    "project-documents": ("Dokumente filtern", "Filtrer les documents"),
     "document-detail": ("Versionsverlauf", "Historique des versions"),
     "project-status-report": ("Bewertungen und Gründe", "Scores et raisons"),
     "survey-answer": ("Meine Antworten senden", "Envoyer mes réponses"),

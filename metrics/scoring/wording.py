@@ -31,21 +31,12 @@ from metrics.scoring.arithmetic import MONEY_QUANTUM, quantize
 Words = Any
 
 
-def money(value: Decimal) -> str:
-    return format(quantize(value, MONEY_QUANTUM), ",")
-
-
 _PLACES = {places: Decimal(1).scaleb(-places) for places in range(4)}
 
 
 def number(value: Decimal, places: int) -> str:
     quantum = _PLACES.get(places)
     return format(quantize(value, quantum if quantum is not None else Decimal(1).scaleb(-places)), "f")
-
-
-def signed(value: Decimal, places: int) -> str:
-    text = number(value, places)
-    return text if text.startswith("-") else "+" + text
 
 
 # --- language-neutral phrases ---------------------------------------------------------------------------------

@@ -64,7 +64,6 @@ def document_versions(*, user, document: Document) -> list[DocumentVersion]:
         size = stored_size(version) if version.signatures else None
         for signature in version.signatures:
             signature.verdict = version_signature_verdict(signature, version, size=size)
-        version.signature_valid = all(s.verdict == "valid" for s in version.signatures)
     return versions
 
 

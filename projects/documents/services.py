@@ -32,15 +32,15 @@ from projects.records import Project, Visibility, require_editor
 from projects.signatures.models import Signature, SignatureMeaning
 from projects.signatures.services import (
     CHANGED,
+    FILE_CHANGED,
+    FILE_MISSING,
+    RECORD_CHANGED,
     VALID,
     records_failed_signatures,
     signature_sign,
     signature_verdict,
 )
 
-FILE_CHANGED = "signature invalid (file changed since signed)"
-RECORD_CHANGED = "signature invalid (version changed since signed)"
-FILE_MISSING = "signature invalid (file missing)"
 LINKS = ("milestone", "batch", "quality_event", "change_request")
 EXTRACT_TEXT_TASK = "projects.tasks.extract_document_text"
 INTEGRITY_BATCH = 500

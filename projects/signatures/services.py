@@ -172,11 +172,18 @@ def _binding_of(signature: Signature) -> str:
 VALID = "valid"
 CHANGED = "changed since signed"
 FORGED = "signature invalid (altered or copied)"
-#: The verdicts (machine values, e.g. in the API) in words for a person.
+# A signed document version's verdicts beside the record's (``documents.services.document_signature_verdict``).
+FILE_CHANGED = "signature invalid (file changed since signed)"
+RECORD_CHANGED = "signature invalid (version changed since signed)"
+FILE_MISSING = "signature invalid (file missing)"
+#: The verdicts (machine values, e.g. in the API and the audit trail) in words for a person.
 VERDICT_TEXTS = {
     VALID: gettext_lazy("valid"),
     CHANGED: gettext_lazy("changed since signed"),
     FORGED: gettext_lazy("signature invalid (altered or copied)"),
+    FILE_CHANGED: gettext_lazy("signature invalid (file changed since signed)"),
+    RECORD_CHANGED: gettext_lazy("signature invalid (version changed since signed)"),
+    FILE_MISSING: gettext_lazy("signature invalid (file missing)"),
 }
 
 

@@ -114,7 +114,9 @@ def test_a_german_reader_reads_the_reasons_of_a_snapshot_computed_in_english(wor
     for page in (panel, scores):
         assert "1 Meilenstein 176 Tage verspätet" in page
         assert "1 milestone late" not in page
-        assert "Zeit" in page  # the dimension's label
+    # The dimension's label, where it is shown (not "Zeitleiste", the timeline tab)
+    assert 'dim-time">Zeit</span>' in panel
+    assert '<td class="card-head">Zeit</td>' in scores
     assert phrases.render_in("de", time["words"]["text"]) in scores
 
 

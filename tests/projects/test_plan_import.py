@@ -25,6 +25,29 @@ HEAD = (
 )
 
 
+#: The sample MS Project plan's milestones as imported: dates, no duration, finish-to-finish predecessors.
+SAMPLE_PLAN_MILESTONES = {
+    "Tech transfer complete": {
+        "due": dt.date(2027, 2, 26),
+        "baseline": dt.date(2027, 2, 26),
+        "days": 0,
+        "after": [],
+    },
+    "Engineering batch released": {
+        "due": dt.date(2027, 4, 30),
+        "baseline": dt.date(2027, 4, 30),
+        "days": 0,
+        "after": ["Tech transfer complete"],
+    },
+    "GMP batch 1 released": {
+        "due": dt.date(2027, 6, 30),
+        "baseline": dt.date(2027, 6, 30),
+        "days": 0,
+        "after": ["Engineering batch released", "Tech transfer complete"],
+    },
+}
+
+
 def task(uid, name, start, finish, *, milestone=False, summary=False, outline="", links=()):
     """One <Task> on one line (so its line is easy to find); ``links``: (predecessor UID, MS Project type)."""
     link_xml = "".join(
@@ -268,26 +291,7 @@ def test_preview_writes_nothing_and_the_import_creates_milestones_with_dates_dep
     assert response.status_code == 302
     rows = imported(world.project_a)
     new = {name: row for name, row in rows.items() if name not in before}
-    assert new == {
-        "Tech transfer complete": {
-            "due": dt.date(2027, 2, 26),
-            "baseline": dt.date(2027, 2, 26),
-            "days": 0,
-            "after": [],
-        },
-        "Engineering batch released": {
-            "due": dt.date(2027, 4, 30),
-            "baseline": dt.date(2027, 4, 30),
-            "days": 0,
-            "after": ["Tech transfer complete"],
-        },
-        "GMP batch 1 released": {
-            "due": dt.date(2027, 6, 30),
-            "baseline": dt.date(2027, 6, 30),
-            "days": 0,
-            "after": ["Engineering batch released", "Tech transfer complete"],
-        },
-    }
+    assert new == SAMPLE_PLAN_MILESTONES
     created = list(Milestone.objects.filter(project=world.project_a, name__in=new).order_by("sequence"))
     assert [m.sequence for m in created] == [3, 4, 5]  # after the project's two
     assert {m.weight for m in created} == {Decimal(0)}  # the project had milestones: the PM sets weights

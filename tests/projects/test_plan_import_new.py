@@ -17,7 +17,7 @@ from projects.milestones.plan_import import PlanPreview, PlanRow
 from projects.models import Milestone, MilestoneDependency, Project
 from projects.plan_imports import services
 from tests.clients.factories import ClientFactory
-from tests.projects.test_plan_import import BAD_FILES, imported, line_of, mspdi, upload
+from tests.projects.test_plan_import import BAD_FILES, SAMPLE_PLAN_MILESTONES, imported, line_of, mspdi, upload
 
 URL = "/projects/new/from-plan/"
 REASON = "Kick-off plan agreed with Aurora (MS Project v3)"
@@ -101,26 +101,7 @@ def test_a_new_project_from_ms_project_xml_with_dates_dependencies_and_the_reaso
     assert (project.service_type, project.currency, project.budget) == ("tech_transfer", "EUR", Decimal("850000.00"))
     # Empty dates: the plan's first day (its first task's start) and last finish.
     assert (project.start_date, project.target_date) == (dt.date(2027, 1, 4), dt.date(2027, 6, 30))
-    assert imported(project) == {
-        "Tech transfer complete": {
-            "due": dt.date(2027, 2, 26),
-            "baseline": dt.date(2027, 2, 26),
-            "days": 0,
-            "after": [],
-        },
-        "Engineering batch released": {
-            "due": dt.date(2027, 4, 30),
-            "baseline": dt.date(2027, 4, 30),
-            "days": 0,
-            "after": ["Tech transfer complete"],
-        },
-        "GMP batch 1 released": {
-            "due": dt.date(2027, 6, 30),
-            "baseline": dt.date(2027, 6, 30),
-            "days": 0,
-            "after": ["Engineering batch released", "Tech transfer complete"],
-        },
-    }
+    assert imported(project) == SAMPLE_PLAN_MILESTONES
     milestones = list(project.milestones.order_by("sequence"))
     assert [m.sequence for m in milestones] == [1, 2, 3]
     assert sum(m.weight for m in milestones) == Decimal("0.9999")  # equal shares: the project had none
